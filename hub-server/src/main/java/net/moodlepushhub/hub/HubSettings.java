@@ -1,0 +1,149 @@
+package net.moodlepushhub.hub;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Every tunable of the hub, read once from MicroProfile Config (system properties, then environment
+ * variables such as {@code HUB_QUOTA_MAX_USERS}, then {@code META-INF/microprofile-config.properties}).
+ * Defaults are the safe ones; the README lists each option.
+ */
+@ApplicationScoped
+public class HubSettings {
+
+    @Inject
+    @ConfigProperty(name = "hub.public-url", defaultValue = "http://localhost:8080")
+    String publicUrl;
+
+    @Inject
+    @ConfigProperty(name = "hub.keys.audience", defaultValue = "moodle-push-gateway")
+    String keyAudience;
+
+    @Inject
+    @ConfigProperty(name = "hub.keys.site-key-lifetime", defaultValue = "P365D")
+    String siteKeyLifetime;
+
+    @Inject
+    @ConfigProperty(name = "hub.keys.device-key-lifetime", defaultValue = "P365D")
+    String deviceKeyLifetime;
+
+    @Inject
+    @ConfigProperty(name = "hub.keys.signing-key-rotation", defaultValue = "P90D")
+    String signingKeyRotation;
+
+    @Inject
+    @ConfigProperty(name = "hub.challenge.lifetime", defaultValue = "PT1H")
+    String challengeLifetime;
+
+    @Inject
+    @ConfigProperty(name = "hub.challenge.max-attempts-per-minute", defaultValue = "6")
+    int maxAttemptsPerMinute;
+
+    @Inject
+    @ConfigProperty(name = "hub.quota.max-users", defaultValue = "20000")
+    int maxUsers;
+
+    @Inject
+    @ConfigProperty(name = "hub.verifier.allow-private-networks", defaultValue = "false")
+    boolean allowPrivateNetworks;
+
+    @Inject
+    @ConfigProperty(name = "hub.verifier.allowed-ports", defaultValue = "80,443")
+    String allowedPorts;
+
+    @Inject
+    @ConfigProperty(name = "hub.verifier.connect-timeout", defaultValue = "PT5S")
+    String verifierConnectTimeout;
+
+    @Inject
+    @ConfigProperty(name = "hub.verifier.total-timeout", defaultValue = "PT10S")
+    String verifierTotalTimeout;
+
+    @Inject
+    @ConfigProperty(name = "hub.feed.token")
+    Optional<String> feedToken;
+
+    /** @return the hub's public base URL, used as the {@code iss} of every key */
+    public String issuer() {
+        return stripSlash(publicUrl);
+    }
+
+    /** @return the {@code aud} of every key: the gateway's identifier */
+    public String keyAudience() {
+        return keyAudience;
+    }
+
+    /** @return how long a site key is valid */
+    public Duration siteKeyLifetime() {
+        return Duration.parse(siteKeyLifetime);
+    }
+
+    /** @return how long a device key is valid */
+    public Duration deviceKeyLifetime() {
+        return Duration.parse(deviceKeyLifetime);
+    }
+
+    /** @return the longest lifetime of any key, which bounds how long a retired signing key stays published */
+    public Duration longestKeyLifetime() {
+        Duration site = siteKeyLifetime();
+        Duration device = deviceKeyLifetime();
+        return site.compareTo(device) >= 0 ? site : device;
+    }
+
+    /** @return the age after which a new signing key takes over */
+    public Duration signingKeyRotation() {
+        return Duration.parse(signingKeyRotation);
+    }
+
+    /** @return how long a registration's challenge can be answered */
+    public Duration challengeLifetime() {
+        return Duration.parse(challengeLifetime);
+    }
+
+    /** @return the number of verification attempts a registration may make per minute */
+    public int maxAttemptsPerMinute() {
+        return maxAttemptsPerMinute;
+    }
+
+    /** @return the largest {@code users} count the hub serves; larger sites run their own gateway */
+    public int maxUsers() {
+        return maxUsers;
+    }
+
+    /** @return whether the verifier may connect to private and reserved addresses (tests, private deployments) */
+    public boolean allowPrivateNetworks() {
+        return allowPrivateNetworks;
+    }
+
+    /** @return the ports the verifier may connect to */
+    public Set<Integer> allowedPorts() {
+        return Arrays.stream(allowedPorts.split(",")).map(String::trim).filter(s -> !s.isEmpty())
+                .map(Integer::valueOf).collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** @return the verifier's connect timeout */
+    public Duration verifierConnectTimeout() {
+        return Duration.parse(verifierConnectTimeout);
+    }
+
+    /** @return the verifier's deadline for a whole verification */
+    public Duration verifierTotalTimeout() {
+        return Duration.parse(verifierTotalTimeout);
+    }
+
+    /** @return the shared secret gateways present to read the revocation feed; blank leaves it open */
+    public String feedToken() {
+        return feedToken.orElse("");
+    }
+
+    private static String stripSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+}

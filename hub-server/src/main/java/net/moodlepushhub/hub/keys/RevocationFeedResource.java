@@ -1,0 +1,71 @@
+package net.moodlepushhub.hub.keys;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.hub.HubSettings;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The revocation feed for gateways: {@code GET /api/v1/revocations?after=<seq>&wait=<seconds>} answers at
+ * once when there are newer events, otherwise holds the request up to {@code wait} seconds (long poll).
+ */
+@Path("/api/v1/revocations")
+@Tag(name = "keys")
+public class RevocationFeedResource {
+
+    @Inject
+    RevocationFeed feed;
+
+    @Inject
+    HubSettings settings;
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Revocations and suspensions after a sequence number (long poll)")
+    public Map<String, Object> events(@QueryParam("after") @DefaultValue("0") long after,
+                                      @QueryParam("wait") @DefaultValue("0") int waitSeconds,
+                                      @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) throws InterruptedException {
+        String expected = settings.feedToken();
+        if (!expected.isEmpty()) {
+            String presented = authorization != null && authorization.startsWith("Bearer ") ? authorization.substring(7) : "";
+            if (!MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
+                throw Problem.of(401, "invalid-feed-token", "The revocation feed needs the gateway's feed token.")
+                        .withHeader("WWW-Authenticate", "Bearer realm=\"moodle-push-hub\"").toException();
+            }
+        }
+        if (after < 0 || waitSeconds < 0 || waitSeconds > 60) {
+            throw Problem.of(400, "invalid-parameter", "after must be >= 0 and wait between 0 and 60 seconds.").toException();
+        }
+        List<RevocationEvent> events = feed.after(after, Duration.ofSeconds(waitSeconds));
+        long next = events.isEmpty() ? after : events.get(events.size() - 1).getSeq();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("next", next);
+        body.put("events", events.stream().map(e -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("seq", e.getSeq());
+            m.put("subjectType", e.getSubjectType());
+            m.put("subject", e.getSubject());
+            m.put("action", e.getAction());
+            m.put("notAfter", e.getNotAfter() == null ? null : e.getNotAfter().toString());
+            m.put("at", e.getCreatedAt().toString());
+            return m;
+        }).toList());
+        return body;
+    }
+}

@@ -1,0 +1,129 @@
+package net.moodlepushhub.hub.persistence;
+
+import com.zaxxer.hikari.HikariDataSource;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.EntityManagerFactory;
+import jakarta.persistence.EntityTransaction;
+import jakarta.persistence.Persistence;
+import net.moodlepushhub.db.Database;
+import net.moodlepushhub.db.DatabaseSettings;
+import net.moodlepushhub.db.Schema;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import javax.sql.DataSource;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.logging.Logger;
+
+/**
+ * The hub's database: a connection pool, the schema migrated to the latest version, and JPA on top.
+ *
+ * <p>The pool and the persistence unit are created by the application rather than the container so that one
+ * set of MicroProfile Config properties ({@code hub.db.url}, {@code hub.db.user}, {@code hub.db.password})
+ * selects MariaDB or the embedded default, with Flyway run on the same pool before JPA sees the schema.
+ * Transactions are therefore resource-local and demarcated with {@link #inTransaction(Function)}.</p>
+ */
+@ApplicationScoped
+public class HubDatabase {
+
+    private static final Logger LOG = Logger.getLogger(HubDatabase.class.getName());
+
+    @Inject
+    @ConfigProperty(name = "hub.db.url")
+    Optional<String> url;
+
+    @Inject
+    @ConfigProperty(name = "hub.db.user")
+    Optional<String> user;
+
+    @Inject
+    @ConfigProperty(name = "hub.db.password")
+    Optional<String> password;
+
+    @Inject
+    @ConfigProperty(name = "hub.db.pool-size", defaultValue = "16")
+    int poolSize;
+
+    @Inject
+    @ConfigProperty(name = "hub.data-dir", defaultValue = "./data")
+    String dataDir;
+
+    private HikariDataSource dataSource;
+    private EntityManagerFactory entityManagerFactory;
+
+    @PostConstruct
+    void start() {
+        DatabaseSettings settings = new DatabaseSettings(url.orElse(""), user.orElse(""), password.orElse(""), Path.of(dataDir), "hub", poolSize);
+        dataSource = Database.open(settings);
+        int applied = Database.migrate(dataSource, Schema.HUB);
+        LOG.info(() -> "Hub database: " + settings.describe() + ", " + applied + " migration(s) applied");
+        Map<String, Object> properties = new HashMap<>();
+        properties.put("jakarta.persistence.nonJtaDataSource", dataSource);
+        properties.put("eclipselink.persistencexml", "META-INF/hub-persistence.xml");
+        properties.put("eclipselink.classloader", HubDatabase.class.getClassLoader());
+        properties.put("eclipselink.target-server", "None");
+        properties.put("eclipselink.weaving", "false");
+        properties.put("eclipselink.logging.level", "WARNING");
+        properties.put("eclipselink.cache.shared.default", "false");
+        entityManagerFactory = Persistence.createEntityManagerFactory("hub", properties);
+    }
+
+    @PreDestroy
+    void stop() {
+        if (entityManagerFactory != null) {
+            entityManagerFactory.close();
+        }
+        if (dataSource != null) {
+            dataSource.close();
+        }
+    }
+
+    /** @return the pooled data source (for health checks and plain SQL) */
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    /**
+     * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws, so a failed
+     * request never leaves anything half-written.
+     *
+     * @param work what to do with the entity manager
+     * @param <T>  the result type
+     * @return what {@code work} returned
+     */
+    public <T> T inTransaction(Function<EntityManager, T> work) {
+        EntityManager em = entityManagerFactory.createEntityManager();
+        EntityTransaction tx = em.getTransaction();
+        try {
+            tx.begin();
+            T result = work.apply(em);
+            tx.commit();
+            return result;
+        } finally {
+            if (tx.isActive()) {
+                tx.rollback();
+            }
+            em.close();
+        }
+    }
+
+    /**
+     * Like {@link #inTransaction(Function)} without a result.
+     *
+     * @param work what to do
+     */
+    public void run(Consumer<EntityManager> work) {
+        inTransaction(em -> {
+            work.accept(em);
+            return null;
+        });
+    }
+}

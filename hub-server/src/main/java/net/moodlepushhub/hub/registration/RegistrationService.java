@@ -1,0 +1,283 @@
+package net.moodlepushhub.hub.registration;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.persistence.OptimisticLockException;
+import jakarta.persistence.RollbackException;
+import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.hub.HubSettings;
+import net.moodlepushhub.hub.keys.IssuedKey;
+import net.moodlepushhub.hub.keys.KeyIssuer;
+import net.moodlepushhub.hub.keys.RevocationEvent;
+import net.moodlepushhub.hub.keys.RevocationFeed;
+import net.moodlepushhub.hub.persistence.HubDatabase;
+import net.moodlepushhub.hub.quota.QuotaPolicy;
+import net.moodlepushhub.hub.verification.ChallengeVerifier;
+import net.moodlepushhub.verifier.VerificationProblem;
+import net.moodlepushhub.verifier.VerificationResult;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.logging.Logger;
+
+/**
+ * Registers Moodle sites, proves URL ownership by callback, and manages a registration's life: details,
+ * key rotation and unregistration. Every change happens in one transaction, so a failed request leaves
+ * nothing half-written.
+ */
+@ApplicationScoped
+public class RegistrationService {
+
+    private static final Logger LOG = Logger.getLogger(RegistrationService.class.getName());
+
+    @Inject
+    HubDatabase db;
+
+    @Inject
+    HubSettings settings;
+
+    @Inject
+    QuotaPolicy quota;
+
+    @Inject
+    KeyIssuer keys;
+
+    @Inject
+    RevocationFeed feed;
+
+    @Inject
+    ChallengeVerifier verifier;
+
+    /** The answer to a successful verification or key rotation. */
+    public record Credentials(Site site, KeyIssuer.KeyPair keys, String managementToken) {
+    }
+
+    /** A site with its verification history and key counts, for its admin. */
+    public record SiteDetails(Site site, List<VerificationAttempt> attempts, long liveKeys, long revokedKeys) {
+    }
+
+    /**
+     * Starts a registration: validates, checks the quota, and creates a pending site with a fresh challenge.
+     * A URL that already has a live site is accepted: the new registration replaces nothing until it passes
+     * its own verification.
+     *
+     * @param request the admin's request (already validated for shape)
+     * @return the pending site
+     */
+    public Site register(RegistrationRequest request) {
+        String url = SiteUrls.normalize(request.url);
+        quota.checkUsers(request.users, request.activeUsers);
+        Instant now = Instant.now();
+        String token = Secrets.random(16);
+        Challenge challenge = new Challenge(token, token + "." + Secrets.random(32), now.plus(settings.challengeLifetime()));
+        Site site = new Site(UUID.randomUUID().toString(), url, request.name.strip(), request.contactEmail.strip(),
+                request.users, request.activeUsers, challenge, now);
+        if (request.moodleSiteId != null) {
+            site.setMoodleSiteIdHash(Secrets.hash(request.moodleSiteId));
+        }
+        db.run(em -> {
+            refuseRevokedUrl(em, url);
+            em.persist(site);
+        });
+        return site;
+    }
+
+    /**
+     * Fetches the site's challenge and, when it matches, activates the site, revokes the keys of any previous
+     * live registration of the same URL, and issues keys and a management token.
+     *
+     * @param siteId the pending site
+     * @return the credentials, shown once
+     */
+    public Credentials verify(String siteId) {
+        Instant now = Instant.now();
+        Site site = db.inTransaction(em -> {
+            Site s = find(em, siteId);
+            if (s.getStatus() != SiteStatus.PENDING) {
+                throw Problem.of(409, "not-pending", "This registration is " + s.getStatus().wire()
+                        + "; only a pending registration can be verified.").toException();
+            }
+            if (s.challenge().isExpired(now)) {
+                em.persist(new VerificationAttempt(siteId, now, s.challenge().urlFor(s.getUrl()), null,
+                        "challenge-expired", "The challenge expired."));
+                return null;
+            }
+            long recent = em.createQuery("select count(a) from VerificationAttempt a where a.siteId = :site and a.attemptedAt > :since", Long.class)
+                    .setParameter("site", siteId).setParameter("since", now.minus(Duration.ofMinutes(1))).getSingleResult();
+            if (recent >= settings.maxAttemptsPerMinute()) {
+                throw Problem.of(429, "too-many-attempts", "At most " + settings.maxAttemptsPerMinute()
+                        + " verification attempts per minute; try again in a minute.").withHeader("Retry-After", "60").toException();
+            }
+            return s;
+        });
+        if (site == null) {
+            throw Problem.of(409, "challenge-expired", "The challenge of this registration expired at "
+                    + "its expiresAt; register the site again to get a new one.").toException();
+        }
+
+        // The network fetch runs outside any transaction: a slow site must not hold database locks.
+        String challengeUrl = site.challenge().urlFor(site.getUrl());
+        VerificationResult result = verifier.verify(challengeUrl, site.challenge().content());
+        String outcome = result.isValid() ? VerificationAttempt.VALID : result.problem().map(p -> p.type().slug()).orElse("unauthorized");
+        String detail = result.problem().map(VerificationProblem::detail).orElse("The challenge matched.");
+        db.run(em -> em.persist(new VerificationAttempt(siteId, Instant.now(), challengeUrl, result.resolvedAddress(), outcome, detail)));
+
+        if (!result.isValid()) {
+            VerificationProblem problem = result.problem().orElseThrow();
+            throw Problem.of(422, "verification/" + problem.type().slug(), problem.detail())
+                    .with("challengeUrl", challengeUrl)
+                    .toException();
+        }
+        try {
+            Credentials credentials = db.inTransaction(em -> activate(em, siteId));
+            feed.wakeReaders();
+            return credentials;
+        } catch (RollbackException | OptimisticLockException e) {
+            throw Problem.of(409, "concurrent-change", "Another request changed this registration at the same time; "
+                    + "read it again.").toException();
+        }
+    }
+
+    private Credentials activate(EntityManager em, String siteId) {
+        Instant now = Instant.now();
+        Site site = em.find(Site.class, siteId, LockModeType.PESSIMISTIC_WRITE);
+        if (site == null || site.getStatus() != SiteStatus.PENDING) {
+            throw Problem.of(409, "not-pending", "This registration was verified or ended meanwhile.").toException();
+        }
+        refuseRevokedUrl(em, site.getUrl());
+        List<Site> live = em.createQuery("select s from Site s where s.liveUrl = :url", Site.class)
+                .setParameter("url", site.getUrl()).setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList();
+        for (Site previous : live) {
+            previous.end(SiteStatus.REPLACED, "replaced by verified registration " + siteId, now);
+            keys.revokeAll(em, previous.getId(), "replaced", now);
+            feed.append(em, new RevocationEvent(RevocationEvent.SITE, previous.getId(), RevocationEvent.REVOKE, null, now));
+            LOG.info(() -> "Site " + previous.getId() + " replaced by " + siteId + " for " + site.getUrl());
+        }
+        // Flush the previous owner's release of the URL before claiming it (unique index on live_url).
+        em.flush();
+        String token = Secrets.newManagementToken();
+        site.activate(Secrets.hash(token), now);
+        KeyIssuer.KeyPair pair = keys.issue(em, siteId, site.getUrl(), now);
+        return new Credentials(site, pair, token);
+    }
+
+    /**
+     * @param siteId the site
+     * @param token  the management token presented
+     * @return the site's details
+     */
+    public SiteDetails details(String siteId, String token) {
+        return db.inTransaction(em -> {
+            Site site = authorize(em, siteId, token);
+            List<VerificationAttempt> attempts = em.createQuery(
+                    "select a from VerificationAttempt a where a.siteId = :site order by a.attemptedAt desc", VerificationAttempt.class)
+                    .setParameter("site", siteId).setMaxResults(100).getResultList();
+            List<IssuedKey> issued = em.createQuery("select k from IssuedKey k where k.siteId = :site", IssuedKey.class)
+                    .setParameter("site", siteId).getResultList();
+            long live = issued.stream().filter(k -> k.getRevokedAt() == null).count();
+            return new SiteDetails(site, attempts, live, issued.size() - live);
+        });
+    }
+
+    /**
+     * Updates a site's details; the quota is checked again with the new counts.
+     *
+     * @param siteId  the site
+     * @param token   the management token
+     * @param request the changes
+     * @return the updated site
+     */
+    public Site update(String siteId, String token, SiteUpdateRequest request) {
+        return db.inTransaction(em -> {
+            Site site = authorize(em, siteId, token);
+            requireNotEnded(site);
+            int users = request.users != null ? request.users : site.getUsers();
+            int active = request.activeUsers != null ? request.activeUsers : site.getActiveUsers();
+            quota.checkUsers(users, active);
+            site.update(request.name == null ? null : request.name.strip(),
+                    request.contactEmail == null ? null : request.contactEmail.strip(),
+                    request.users, request.activeUsers, Instant.now());
+            return site;
+        });
+    }
+
+    /**
+     * Unregisters a site: it releases its URL and every key is revoked.
+     *
+     * @param siteId the site
+     * @param token  the management token
+     */
+    public void unregister(String siteId, String token) {
+        db.run(em -> {
+            Site site = authorize(em, siteId, token);
+            requireNotEnded(site);
+            Instant now = Instant.now();
+            site.end(SiteStatus.UNREGISTERED, "unregistered by the site admin", now);
+            keys.revokeAll(em, siteId, "unregistered", now);
+            feed.append(em, new RevocationEvent(RevocationEvent.SITE, siteId, RevocationEvent.REVOKE, null, now));
+        });
+        feed.wakeReaders();
+    }
+
+    /**
+     * Revokes a site's keys and issues new ones.
+     *
+     * @param siteId the site
+     * @param token  the management token
+     * @return the new keys (the management token is unchanged and not returned)
+     */
+    public Credentials rotateKeys(String siteId, String token) {
+        Credentials credentials = db.inTransaction(em -> {
+            Site site = authorize(em, siteId, token);
+            if (site.getStatus() != SiteStatus.ACTIVE) {
+                throw Problem.of(409, "not-active", "Keys can only be rotated for an active site; this one is "
+                        + site.getStatus().wire() + ".").toException();
+            }
+            Instant now = Instant.now();
+            keys.revokeAll(em, siteId, "rotated", now);
+            return new Credentials(site, keys.issue(em, siteId, site.getUrl(), now), null);
+        });
+        feed.wakeReaders();
+        return credentials;
+    }
+
+    private static void requireNotEnded(Site site) {
+        if (site.getStatus() == SiteStatus.UNREGISTERED || site.getStatus() == SiteStatus.REPLACED || site.getStatus() == SiteStatus.REVOKED) {
+            throw Problem.of(409, "site-ended", "This registration is " + site.getStatus().wire() + " and can no longer change.").toException();
+        }
+    }
+
+    private static Site find(EntityManager em, String siteId) {
+        Site site = siteId == null || siteId.length() > 36 ? null : em.find(Site.class, siteId);
+        if (site == null) {
+            throw Problem.of(404, "site-not-found", "There is no site with this id.").toException();
+        }
+        return site;
+    }
+
+    private static Site authorize(EntityManager em, String siteId, String token) {
+        Site site = find(em, siteId);
+        if (token == null) {
+            throw Problem.of(401, "management-token-required", "Send the site's management token as 'Authorization: Bearer <token>'.")
+                    .withHeader("WWW-Authenticate", "Bearer realm=\"moodle-push-hub\"").toException();
+        }
+        if (!Secrets.matches(token, site.getManagementTokenHash())) {
+            throw Problem.of(401, "invalid-management-token", "The management token is not valid for this site.")
+                    .withHeader("WWW-Authenticate", "Bearer realm=\"moodle-push-hub\", error=\"invalid_token\"").toException();
+        }
+        return site;
+    }
+
+    private static void refuseRevokedUrl(EntityManager em, String url) {
+        Long revoked = em.createQuery("select count(s) from Site s where s.url = :url and s.status = :revoked", Long.class)
+                .setParameter("url", url).setParameter("revoked", SiteStatus.REVOKED).getSingleResult();
+        if (revoked > 0) {
+            throw Problem.of(403, "url-revoked", "A hub administrator revoked this site URL; it cannot register again "
+                    + "until an administrator lifts the revocation.").toException();
+        }
+    }
+}

@@ -1,0 +1,241 @@
+package net.moodlepushhub.hub.registration;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+
+import java.time.Instant;
+
+/** A Moodle site's registration with the hub. Holds no HTTP concerns. */
+@Entity
+@Table(name = "site")
+public class Site {
+
+    @Id
+    @Column(name = "id", length = 36)
+    private String id;
+
+    @Column(name = "url", nullable = false, length = 512)
+    private String url;
+
+    @Column(name = "live_url", length = 512)
+    private String liveUrl;
+
+    @Column(name = "name", nullable = false)
+    private String name;
+
+    @Column(name = "contact_email", nullable = false)
+    private String contactEmail;
+
+    @Column(name = "users", nullable = false)
+    private int users;
+
+    @Column(name = "active_users", nullable = false)
+    private int activeUsers;
+
+    @Enumerated(EnumType.STRING)
+    @Column(name = "status", nullable = false, length = 16)
+    private SiteStatus status;
+
+    @Column(name = "management_token_hash", length = 64)
+    private String managementTokenHash;
+
+    @Column(name = "moodle_site_id_hash", length = 64)
+    private String moodleSiteIdHash;
+
+    @Column(name = "challenge_token", nullable = false, length = 64)
+    private String challengeToken;
+
+    @Column(name = "challenge_content", nullable = false, length = 128)
+    private String challengeContent;
+
+    @Column(name = "challenge_expires_at", nullable = false)
+    private Instant challengeExpiresAt;
+
+    @Column(name = "created_at", nullable = false)
+    private Instant createdAt;
+
+    @Column(name = "updated_at", nullable = false)
+    private Instant updatedAt;
+
+    @Column(name = "verified_at")
+    private Instant verifiedAt;
+
+    @Column(name = "status_reason", length = 512)
+    private String statusReason;
+
+    @Column(name = "suspended_until")
+    private Instant suspendedUntil;
+
+    @Version
+    @Column(name = "row_version", nullable = false)
+    private long rowVersion;
+
+    protected Site() {
+    }
+
+    /**
+     * Creates a pending registration.
+     *
+     * @param id        the new site id
+     * @param url       the normalised site URL
+     * @param name      the site name
+     * @param email     the admin contact
+     * @param users     Moodle's count of users (not deleted)
+     * @param active    users active in the last 30 days
+     * @param challenge the ownership challenge
+     * @param now       the current time
+     */
+    public Site(String id, String url, String name, String email, int users, int active, Challenge challenge, Instant now) {
+        this.id = id;
+        this.url = url;
+        this.name = name;
+        this.contactEmail = email;
+        this.users = users;
+        this.activeUsers = active;
+        this.status = SiteStatus.PENDING;
+        this.challengeToken = challenge.token();
+        this.challengeContent = challenge.content();
+        this.challengeExpiresAt = challenge.expiresAt();
+        this.createdAt = now;
+        this.updatedAt = now;
+    }
+
+    /** @return the ownership challenge of this registration */
+    public Challenge challenge() {
+        return new Challenge(challengeToken, challengeContent, challengeExpiresAt);
+    }
+
+    /**
+     * Makes this registration the live owner of its URL.
+     *
+     * @param managementTokenHash hash of the newly issued management token
+     * @param now                 the current time
+     */
+    public void activate(String managementTokenHash, Instant now) {
+        this.status = SiteStatus.ACTIVE;
+        this.liveUrl = url;
+        this.managementTokenHash = managementTokenHash;
+        this.verifiedAt = now;
+        this.updatedAt = now;
+    }
+
+    /**
+     * Ends this registration's life (unregistered, replaced or revoked); it no longer owns its URL.
+     *
+     * @param newStatus the final status
+     * @param reason    why, for the record
+     * @param now       the current time
+     */
+    public void end(SiteStatus newStatus, String reason, Instant now) {
+        this.status = newStatus;
+        this.liveUrl = null;
+        this.statusReason = reason;
+        this.updatedAt = now;
+    }
+
+    /**
+     * Changes the status of a live site (suspend or reinstate).
+     *
+     * @param newStatus ACTIVE or SUSPENDED
+     * @param reason    why
+     * @param until     end of a suspension, or null
+     * @param now       the current time
+     */
+    public void changeLiveStatus(SiteStatus newStatus, String reason, Instant until, Instant now) {
+        this.status = newStatus;
+        this.statusReason = reason;
+        this.suspendedUntil = until;
+        this.updatedAt = now;
+    }
+
+    /**
+     * Updates the admin-editable details.
+     *
+     * @param name        new name or null to keep
+     * @param email       new contact or null to keep
+     * @param users       new user count or null to keep
+     * @param activeUsers new active-user count or null to keep
+     * @param now         the current time
+     */
+    public void update(String name, String email, Integer users, Integer activeUsers, Instant now) {
+        if (name != null) {
+            this.name = name;
+        }
+        if (email != null) {
+            this.contactEmail = email;
+        }
+        if (users != null) {
+            this.users = users;
+        }
+        if (activeUsers != null) {
+            this.activeUsers = activeUsers;
+        }
+        this.updatedAt = now;
+    }
+
+    /** @param hash hash of the Moodle site identifier md5 that {@code POST /accesskeys/} presents */
+    public void setMoodleSiteIdHash(String hash) {
+        this.moodleSiteIdHash = hash;
+    }
+
+    public String getId() {
+        return id;
+    }
+
+    public String getUrl() {
+        return url;
+    }
+
+    public String getName() {
+        return name;
+    }
+
+    public String getContactEmail() {
+        return contactEmail;
+    }
+
+    public int getUsers() {
+        return users;
+    }
+
+    public int getActiveUsers() {
+        return activeUsers;
+    }
+
+    public SiteStatus getStatus() {
+        return status;
+    }
+
+    public String getManagementTokenHash() {
+        return managementTokenHash;
+    }
+
+    public String getMoodleSiteIdHash() {
+        return moodleSiteIdHash;
+    }
+
+    public Instant getCreatedAt() {
+        return createdAt;
+    }
+
+    public Instant getUpdatedAt() {
+        return updatedAt;
+    }
+
+    public Instant getVerifiedAt() {
+        return verifiedAt;
+    }
+
+    public String getStatusReason() {
+        return statusReason;
+    }
+
+    public Instant getSuspendedUntil() {
+        return suspendedUntil;
+    }
+}

@@ -1,0 +1,104 @@
+package net.moodlepushhub.gateway.delivery;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.gateway.keys.Caller;
+import net.moodlepushhub.gateway.persistence.GatewayDatabase;
+import net.moodlepushhub.gateway.provider.Platform;
+import net.moodlepushhub.gateway.tokens.DeviceTokens;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Accepts notifications: stores the notification and one delivery per recipient in one transaction before
+ * answering, so an accepted notification survives any crash, then wakes the delivery engine. A site reaches
+ * only the tokens confirmed for it; any other token is answered "not registered", whoever else holds it.
+ */
+@ApplicationScoped
+public class NotificationService {
+
+    /** Most recipients in one send request. */
+    public static final int MAX_RECIPIENTS = 1000;
+
+    @Inject
+    GatewayDatabase db;
+
+    @Inject
+    DeliveryStore store;
+
+    @Inject
+    DeliveryEngine engine;
+
+    /** The answer to a send: the notification id (null when no recipient was reachable) and one result per recipient. */
+    public record Accepted(String notificationId, int queued, List<Map<String, Object>> recipients) {
+    }
+
+    /**
+     * @param caller  a verified site key with the send scope
+     * @param message what to send
+     * @param tokens  the recipients, at most {@link #MAX_RECIPIENTS}
+     * @return what was accepted, per recipient
+     */
+    public Accepted send(Caller caller, NotificationMessage message, List<String> tokens) {
+        if (tokens.isEmpty()) {
+            throw Problem.of(422, "validation-failed", "tokens: at least one recipient is required").toException();
+        }
+        if (tokens.size() > MAX_RECIPIENTS) {
+            throw Problem.of(422, "too-many-recipients", "At most " + MAX_RECIPIENTS + " recipients per request; this one has "
+                    + tokens.size() + ". Split it, or broadcast to a channel.").with("limit", MAX_RECIPIENTS).toException();
+        }
+        String id = UUID.randomUUID().toString();
+        Set<String> unique = new LinkedHashSet<>(tokens);
+        List<Map<String, Object>> results = new ArrayList<>(tokens.size());
+        int queued = db.inTransaction(c -> {
+            Map<String, Platform> confirmed = store.confirmedTokens(c, caller.siteId(), unique);
+            List<DeliveryStore.Target> targets = new ArrayList<>();
+            Set<String> seen = new java.util.HashSet<>();
+            for (int i = 0; i < tokens.size(); i++) {
+                String token = tokens.get(i);
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("token", token);
+                if (!seen.add(token)) {
+                    r.put("status", "duplicate");
+                } else if (confirmed.containsKey(token)) {
+                    targets.add(new DeliveryStore.Target(i, token, confirmed.get(token)));
+                    r.put("status", "queued");
+                    r.put("recipient", i);
+                } else {
+                    r.put("status", "not_registered");
+                }
+                results.add(r);
+            }
+            if (!targets.isEmpty()) {
+                store.insertNotification(c, id, caller.siteId(), "send", null, message, targets);
+            }
+            return targets.size();
+        });
+        if (queued > 0) {
+            engine.poke();
+        }
+        return new Accepted(queued > 0 ? id : null, queued, results);
+    }
+
+    /**
+     * @param caller  a verified site key with the broadcast scope
+     * @param channel the channel, or null for the site's default channel (every confirmed device)
+     * @param message what to send
+     * @return the notification id and the number of recipients
+     */
+    public Accepted broadcast(Caller caller, String channel, NotificationMessage message) {
+        String defaultChannel = DeviceTokens.defaultChannel(caller.siteUrl());
+        String effective = channel == null || channel.isBlank() ? defaultChannel : channel;
+        String id = UUID.randomUUID().toString();
+        int count = store.insertBroadcast(id, caller.siteId(), effective, effective.equals(defaultChannel), message);
+        engine.poke();
+        return new Accepted(id, count, List.of());
+    }
+}

@@ -1,0 +1,195 @@
+package net.moodlepushhub.gateway.keys;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedThreadFactory;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
+import net.moodlepushhub.gateway.GatewaySettings;
+import net.moodlepushhub.gateway.persistence.GatewayDatabase;
+
+import java.io.StringReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Follows the hub's revocation feed by long polling, so a revocation or suspension decided on the hub is
+ * refused here within a fraction of a second. Every event is also stored in the gateway's database: after a
+ * restart the gateway refuses what it already knew was revoked, even while the hub is unreachable.
+ */
+@ApplicationScoped
+public class RevocationFollower {
+
+    private static final Logger LOG = Logger.getLogger(RevocationFollower.class.getName());
+
+    /** How long the hub may hold one poll. */
+    static final int WAIT_SECONDS = 20;
+
+    @Inject
+    GatewaySettings settings;
+
+    @Inject
+    GatewayDatabase db;
+
+    @Inject
+    RevocationRegistry registry;
+
+    @Resource
+    ManagedThreadFactory threads;
+
+    @Inject
+    jakarta.enterprise.event.Event<SiteReinstated> reinstated;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private volatile Thread thread;
+    private volatile boolean running;
+    private volatile Instant lastContact = Instant.EPOCH;
+    private volatile String lastError = "not started";
+
+    /** Loads the stored revocations and starts following the feed. */
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        loadStored();
+        running = true;
+        thread = threads.newThread(this::follow);
+        thread.setName("revocation-follower");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @PreDestroy
+    synchronized void stop() {
+        running = false;
+        if (thread != null) {
+            thread.interrupt();
+        }
+    }
+
+    /** @return when the hub last answered the feed */
+    public Instant lastContact() {
+        return lastContact;
+    }
+
+    /** @return the last failure, or null when the last poll succeeded */
+    public String lastError() {
+        return lastError;
+    }
+
+    private void loadStored() {
+        db.inTransaction(c -> {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("select seq, subject_type, subject, action, not_after from revocation order by seq")) {
+                while (rs.next()) {
+                    Timestamp notAfter = rs.getTimestamp(5);
+                    registry.apply(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), notAfter == null ? null : notAfter.toInstant());
+                }
+            }
+            return null;
+        });
+        LOG.info(() -> "Revocation feed: resuming after sequence " + registry.lastSeq());
+    }
+
+    private void follow() {
+        long backoff = 250;
+        while (running) {
+            try {
+                poll();
+                backoff = 250;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+                LOG.log(Level.FINE, "revocation feed poll failed", e);
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                backoff = Math.min(backoff * 2, 5_000);
+            }
+        }
+    }
+
+    private void poll() throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(settings.hubUrl() + "/api/v1/revocations?after="
+                        + registry.lastSeq() + "&wait=" + WAIT_SECONDS))
+                .timeout(Duration.ofSeconds(WAIT_SECONDS + 10))
+                .header("Accept", "application/json");
+        if (!settings.hubFeedToken().isBlank()) {
+            request.header("Authorization", "Bearer " + settings.hubFeedToken());
+        }
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("hub answered " + response.statusCode());
+        }
+        JsonObject body;
+        try (JsonReader reader = Json.createReader(new StringReader(response.body()))) {
+            body = reader.readObject();
+        }
+        var events = body.getJsonArray("events");
+        if (!events.isEmpty()) {
+            store(events);
+            for (JsonValue v : events) {
+                JsonObject e = v.asJsonObject();
+                registry.apply(e.getJsonNumber("seq").longValue(), e.getString("subjectType"), e.getString("subject"),
+                        e.getString("action"), notAfter(e));
+                if ("site".equals(e.getString("subjectType")) && "reinstate".equals(e.getString("action"))) {
+                    reinstated.fire(new SiteReinstated(e.getString("subject")));
+                }
+            }
+        }
+        lastContact = Instant.now();
+        lastError = null;
+    }
+
+    private void store(jakarta.json.JsonArray events) {
+        db.inTransaction(c -> {
+            try (PreparedStatement exists = c.prepareStatement("select count(*) from revocation where seq = ?");
+                 PreparedStatement insert = c.prepareStatement(
+                         "insert into revocation (seq, subject_type, subject, action, not_after) values (?, ?, ?, ?, ?)")) {
+                for (JsonValue v : events) {
+                    JsonObject e = v.asJsonObject();
+                    long seq = e.getJsonNumber("seq").longValue();
+                    exists.setLong(1, seq);
+                    try (ResultSet rs = exists.executeQuery()) {
+                        rs.next();
+                        if (rs.getLong(1) > 0) {
+                            continue;
+                        }
+                    }
+                    Instant notAfter = notAfter(e);
+                    insert.setLong(1, seq);
+                    insert.setString(2, e.getString("subjectType"));
+                    insert.setString(3, e.getString("subject"));
+                    insert.setString(4, e.getString("action"));
+                    insert.setTimestamp(5, notAfter == null ? null : Timestamp.from(notAfter));
+                    insert.addBatch();
+                }
+                insert.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    private static Instant notAfter(JsonObject e) {
+        return e.isNull("notAfter") ? null : Instant.parse(e.getString("notAfter"));
+    }
+}

@@ -1,0 +1,211 @@
+package net.moodlepushhub.gateway.tokens;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.gateway.GatewaySettings;
+import net.moodlepushhub.gateway.persistence.GatewayDatabase;
+import net.moodlepushhub.gateway.provider.Platform;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Device tokens, each bound to the site that registered it. A device key creates unconfirmed tokens (purged
+ * after {@code gateway.tokens.unconfirmed-ttl} unless the site confirms them); a site key confirms them, and
+ * in Moodle-compatibility mode creates them already confirmed, because unmodified Moodle registers tokens
+ * from the site. A site only ever sees its own bindings.
+ */
+@ApplicationScoped
+public class DeviceTokens {
+
+    /** APNs device tokens: hexadecimal. */
+    static final Pattern APNS_TOKEN = Pattern.compile("^[0-9a-fA-F]{64,200}$");
+    /** FCM registration tokens: URL-safe characters and colons. */
+    static final Pattern FCM_TOKEN = Pattern.compile("^[A-Za-z0-9_:\\-.]{20,512}$");
+
+    @Inject
+    GatewayDatabase db;
+
+    @Inject
+    GatewaySettings settings;
+
+    /** What a registration did. */
+    public enum Result {
+        /** Newly created or newly confirmed. */
+        CREATED,
+        /** Already there; nothing changed. */
+        EXISTS
+    }
+
+    /**
+     * Checks a token's shape for its platform.
+     *
+     * @param token    the provider token
+     * @param device   Moodle's device string (ios, android, iOS-fcm, Android-fcm)
+     * @return the platform
+     */
+    public static Platform validate(String token, String device) {
+        if (device == null || device.isBlank()) {
+            throw Problem.of(400, "missing-device", "The 'device' field (ios, android, iOS-fcm or Android-fcm) is required.").toException();
+        }
+        Platform platform;
+        try {
+            platform = Platform.forMoodleDevice(device.trim());
+        } catch (IllegalArgumentException e) {
+            throw Problem.of(422, "unknown-device", "The device must be one of ios, android, iOS-fcm, Android-fcm.").toException();
+        }
+        Pattern shape = platform == Platform.APNS ? APNS_TOKEN : FCM_TOKEN;
+        if (token == null || !shape.matcher(token).matches()) {
+            throw Problem.of(422, "invalid-device-token", "This is not a valid " + (platform == Platform.APNS ? "APNs device token (hexadecimal)" : "FCM registration token") + ".").toException();
+        }
+        return platform;
+    }
+
+    /**
+     * Registers a token for a site.
+     *
+     * @param siteId    the site
+     * @param token     the provider token
+     * @param device    Moodle's device string
+     * @param confirmed true when a site key registers it
+     * @return created or already there
+     */
+    public Result register(String siteId, String token, String device, boolean confirmed) {
+        Platform platform = validate(token, device);
+        return db.inTransaction(c -> {
+            Instant now = Instant.now();
+            try (PreparedStatement find = c.prepareStatement("select id, confirmed from device_token where site_id = ? and token = ? for update")) {
+                find.setString(1, siteId);
+                find.setString(2, token);
+                try (ResultSet rs = find.executeQuery()) {
+                    if (rs.next()) {
+                        if (confirmed && !rs.getBoolean(2)) {
+                            try (PreparedStatement up = c.prepareStatement("update device_token set confirmed = true, confirmed_at = ?, platform = ?, device = ? where id = ?")) {
+                                up.setTimestamp(1, Timestamp.from(now));
+                                up.setString(2, platform.name());
+                                up.setString(3, device.trim());
+                                up.setLong(4, rs.getLong(1));
+                                up.executeUpdate();
+                            }
+                            return Result.CREATED;
+                        }
+                        return Result.EXISTS;
+                    }
+                }
+            }
+            if (confirmed && !settings.legacyCreateConfirmed()) {
+                throw Problem.of(404, "token-not-registered", "This device token is not registered for this site.").toException();
+            }
+            try (PreparedStatement insert = c.prepareStatement(
+                    "insert into device_token (site_id, token, platform, device, confirmed, created_at, confirmed_at) values (?, ?, ?, ?, ?, ?, ?)")) {
+                insert.setString(1, siteId);
+                insert.setString(2, token);
+                insert.setString(3, platform.name());
+                insert.setString(4, device.trim());
+                insert.setBoolean(5, confirmed);
+                insert.setTimestamp(6, Timestamp.from(now));
+                insert.setTimestamp(7, confirmed ? Timestamp.from(now) : null);
+                insert.executeUpdate();
+            }
+            return Result.CREATED;
+        });
+    }
+
+    /**
+     * Removes a site's binding of a token.
+     *
+     * @param siteId the site
+     * @param token  the token
+     * @return true when there was one
+     */
+    public boolean delete(String siteId, String token) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement st = c.prepareStatement("delete from device_token where site_id = ? and token = ?")) {
+                st.setString(1, siteId);
+                st.setString(2, token);
+                return st.executeUpdate() > 0;
+            }
+        });
+    }
+
+    /**
+     * Subscribes a site's token to channels.
+     *
+     * @param siteId   the site
+     * @param token    the token
+     * @param channels channel names
+     */
+    public void subscribe(String siteId, String token, List<String> channels) {
+        db.inTransaction(c -> {
+            long id = idOf(c, siteId, token);
+            try (PreparedStatement exists = c.prepareStatement("select count(*) from channel_subscription where token_id = ? and channel = ?");
+                 PreparedStatement insert = c.prepareStatement("insert into channel_subscription (token_id, site_id, channel) values (?, ?, ?)")) {
+                for (String channel : channels) {
+                    exists.setLong(1, id);
+                    exists.setString(2, channel);
+                    try (ResultSet rs = exists.executeQuery()) {
+                        rs.next();
+                        if (rs.getLong(1) > 0) {
+                            continue;
+                        }
+                    }
+                    insert.setLong(1, id);
+                    insert.setString(2, siteId);
+                    insert.setString(3, channel);
+                    insert.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Deletes unconfirmed tokens older than the configured time to live.
+     *
+     * @return how many were deleted
+     */
+    public int purgeUnconfirmed() {
+        return db.inTransaction(c -> {
+            try (PreparedStatement st = c.prepareStatement("delete from device_token where confirmed = false and created_at < ?")) {
+                st.setTimestamp(1, Timestamp.from(Instant.now().minus(settings.unconfirmedTtl())));
+                return st.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * @param siteUrl a site's URL
+     * @return its default broadcast channel: the md5 of the URL, as in Moodle's original design
+     */
+    public static String defaultChannel(String siteUrl) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(siteUrl.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long idOf(Connection c, String siteId, String token) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("select id from device_token where site_id = ? and token = ? and confirmed = true")) {
+            st.setString(1, siteId);
+            st.setString(2, token);
+            try (ResultSet rs = st.executeQuery()) {
+                if (!rs.next()) {
+                    throw Problem.of(404, "token-not-registered", "This device token is not registered for this site.").toException();
+                }
+                return rs.getLong(1);
+            }
+        }
+    }
+}
