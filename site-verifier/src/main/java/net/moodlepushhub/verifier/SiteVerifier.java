@@ -177,6 +177,29 @@ public final class SiteVerifier {
         }
     }
 
+    /**
+     * Verifies that the URL given as text serves {@code expectedContent}; a convenience for URLs that come
+     * straight from user input. Text that is not a URI at all ends as a {@link ProblemType#MALFORMED} result
+     * with no hops instead of an exception; everything else behaves as {@link #verify(URI, String)}.
+     *
+     * @param challengeUrl    the URL to fetch, as text
+     * @param expectedContent the exact content the site must serve
+     * @return the result; never {@code null}
+     * @throws NullPointerException if an argument is {@code null}
+     */
+    public VerificationResult verify(final String challengeUrl, final String expectedContent) {
+        Objects.requireNonNull(challengeUrl, "challengeUrl");
+        Objects.requireNonNull(expectedContent, "expectedContent");
+        final URI url;
+        try {
+            url = new URI(challengeUrl);
+        } catch (final URISyntaxException e) {
+            return VerificationResult.failure(VerificationProblem.of(ProblemType.MALFORMED, Check.URL_SYNTAX,
+                    "the URL is not valid (for example, it contains spaces or unencoded characters)"));
+        }
+        return verify(url, expectedContent);
+    }
+
     // ---- the named checks (URL checks are in UrlChecks) ----
 
     /** {@link Check#REDIRECT_LOOP}: every hop's resource is fetched at most once per verification. */

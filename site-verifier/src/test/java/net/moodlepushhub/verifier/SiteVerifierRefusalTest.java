@@ -136,6 +136,19 @@ class SiteVerifierRefusalTest {
     }
 
     @Test
+    void unparseableTextUrlIsMalformedNotAnException() {
+        final VerificationResult result = strictVerifier().verify("http://site.test/a b", "token");
+        assertThat(result.problem()).hasValueSatisfying(p -> {
+            assertThat(p.type()).isEqualTo(ProblemType.MALFORMED);
+            assertThat(p.check()).isEqualTo(Check.URL_SYNTAX);
+        });
+        assertThat(result.hops()).isEmpty();
+        final VerificationResult parsed = strictVerifier().verify("http://127.1/", "token");
+        assertThat(parsed.problem().map(VerificationProblem::check)).hasValue(Check.IP_LITERAL_CANONICAL);
+        assertThat(connectAttempts).hasValue(0);
+    }
+
+    @Test
     void builderRejectsBadSettings() {
         assertThatThrownBy(() -> SiteVerifier.builder().allowedPorts(Set.of())).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SiteVerifier.builder().allowedPorts(Set.of(0))).isInstanceOf(IllegalArgumentException.class);
@@ -148,7 +161,7 @@ class SiteVerifierRefusalTest {
         assertThatThrownBy(() -> SiteVerifier.builder().userAgent("a\r\nX-Injected: 1")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SiteVerifier.builder().allowedPrivateRanges(List.of("127.0.0.0/33")))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> SiteVerifier.builder().build().verify(null, "x")).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> SiteVerifier.builder().build().verify((URI) null, "x")).isInstanceOf(NullPointerException.class);
     }
 
     @Test

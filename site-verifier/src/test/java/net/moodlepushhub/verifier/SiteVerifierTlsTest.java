@@ -2,7 +2,6 @@ package net.moodlepushhub.verifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -136,7 +135,7 @@ class SiteVerifierTlsTest {
     }
 
     @Test
-    void sharedVerifierHandlesManyTlsVerifications() throws IOException {
+    void sharedVerifierHandlesManyTlsVerifications() {
         final SiteVerifier verifier = verifier().build();
         for (int i = 0; i < 5; i++) {
             assertThat(verifier.verify(url("site.test", "/ok"), TOKEN).isValid()).isTrue();

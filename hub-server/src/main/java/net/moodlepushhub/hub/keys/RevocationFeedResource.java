@@ -10,12 +10,9 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import net.moodlepushhub.common.problem.Problem;
-import net.moodlepushhub.hub.HubSettings;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +30,7 @@ public class RevocationFeedResource {
     RevocationFeed feed;
 
     @Inject
-    HubSettings settings;
+    FeedAuthorization feedAuthorization;
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
@@ -41,14 +38,7 @@ public class RevocationFeedResource {
     public Map<String, Object> events(@QueryParam("after") @DefaultValue("0") long after,
                                       @QueryParam("wait") @DefaultValue("0") int waitSeconds,
                                       @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) throws InterruptedException {
-        String expected = settings.feedToken();
-        if (!expected.isEmpty()) {
-            String presented = authorization != null && authorization.startsWith("Bearer ") ? authorization.substring(7) : "";
-            if (!MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
-                throw Problem.of(401, "invalid-feed-token", "The revocation feed needs the gateway's feed token.")
-                        .withHeader("WWW-Authenticate", "Bearer realm=\"moodle-push-hub\"").toException();
-            }
-        }
+        feedAuthorization.check(authorization);
         if (after < 0 || waitSeconds < 0 || waitSeconds > 60) {
             throw Problem.of(400, "invalid-parameter", "after must be >= 0 and wait between 0 and 60 seconds.").toException();
         }

@@ -245,6 +245,28 @@ public class RegistrationService {
         return credentials;
     }
 
+    /**
+     * Issues a Moodle-form site key to a live, active site matching the URL and the Moodle site id it
+     * registered with (Moodle's legacy {@code request_accesskey()} through the gateway).
+     *
+     * @param rawUrl       the URL Moodle sent
+     * @param moodleSiteId Moodle's {@code siteid}
+     * @return the new site key (device key and management token are not issued)
+     */
+    public Credentials moodleAccessKey(String rawUrl, String moodleSiteId) {
+        String url = SiteUrls.normalize(rawUrl);
+        return db.inTransaction(em -> {
+            List<Site> live = em.createQuery("select s from Site s where s.liveUrl = :url", Site.class).setParameter("url", url).getResultList();
+            Site site = live.isEmpty() ? null : live.get(0);
+            if (site == null || site.getStatus() != SiteStatus.ACTIVE || !Secrets.matches(moodleSiteId, site.getMoodleSiteIdHash())) {
+                throw Problem.of(403, "site-not-verified", "No active verified site matches this URL and Moodle site id.").toException();
+            }
+            Instant now = Instant.now();
+            String key = keys.issueOne(em, net.moodlepushhub.common.keys.AccessKeyKind.SITE, site.getId(), site.getUrl(), now, settings.siteKeyLifetime());
+            return new Credentials(site, new KeyIssuer.KeyPair(key, null, net.moodlepushhub.common.keys.MoodleAccessKey.encode(key)), null);
+        });
+    }
+
     private static void requireNotEnded(Site site) {
         if (site.getStatus() == SiteStatus.UNREGISTERED || site.getStatus() == SiteStatus.REPLACED || site.getStatus() == SiteStatus.REVOKED) {
             throw Problem.of(409, "site-ended", "This registration is " + site.getStatus().wire() + " and can no longer change.").toException();

@@ -7,8 +7,6 @@ import net.moodlepushhub.hub.HubSettings;
 import net.moodlepushhub.verifier.SiteVerifier;
 import net.moodlepushhub.verifier.VerificationResult;
 
-import java.net.URI;
-
 /**
  * The hub's configured {@link SiteVerifier}: fetches a challenge URL with the SSRF protections of the
  * {@code site-verifier} library and the limits from {@link HubSettings}.
@@ -38,6 +36,6 @@ public class ChallengeVerifier {
      * @return what happened
      */
     public VerificationResult verify(String challengeUrl, String expectedContent) {
-        return verifier.verify(URI.create(challengeUrl), expectedContent);
+        return verifier.verify(challengeUrl, expectedContent);
     }
 }

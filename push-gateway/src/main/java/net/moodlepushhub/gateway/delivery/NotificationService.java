@@ -87,6 +87,11 @@ public class NotificationService {
         return new Accepted(queued > 0 ? id : null, queued, results);
     }
 
+    /** Wakes the delivery engine (after failed deliveries were queued again). */
+    public void poke() {
+        engine.poke();
+    }
+
     /**
      * @param caller  a verified site key with the broadcast scope
      * @param channel the channel, or null for the site's default channel (every confirmed device)

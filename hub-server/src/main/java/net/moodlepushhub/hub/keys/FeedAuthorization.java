@@ -1,0 +1,33 @@
+package net.moodlepushhub.hub.keys;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.hub.HubSettings;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/** Checks the shared secret that gateways present to the hub's feed and internal API. */
+@ApplicationScoped
+public class FeedAuthorization {
+
+    @Inject
+    HubSettings settings;
+
+    /**
+     * @param authorization the {@code Authorization} header
+     * @throws net.moodlepushhub.common.problem.ProblemException {@code 401 invalid-feed-token}
+     */
+    public void check(String authorization) {
+        String expected = settings.feedToken();
+        if (expected.isEmpty()) {
+            return;
+        }
+        String presented = authorization != null && authorization.startsWith("Bearer ") ? authorization.substring(7) : "";
+        if (!MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
+            throw Problem.of(401, "invalid-feed-token", "This endpoint is for the gateway and needs its feed token.")
+                    .withHeader("WWW-Authenticate", "Bearer realm=\"moodle-push-hub\"").toException();
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package net.moodlepushhub.gateway.health;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import net.moodlepushhub.gateway.GatewaySettings;
+import net.moodlepushhub.gateway.delivery.DeliveryEngine;
+import net.moodlepushhub.gateway.delivery.Providers;
+import net.moodlepushhub.gateway.keys.RevocationFollower;
+import net.moodlepushhub.gateway.persistence.GatewayDatabase;
+import net.moodlepushhub.gateway.provider.Platform;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Ready while the database answers and the hub's revocation feed has been reached recently: a gateway that
+ * lost the feed still refuses what it knows is revoked, but says it is not ready so that a load balancer
+ * prefers an instance that is up to date. Sandbox mode is reported here too.
+ */
+@Readiness
+@ApplicationScoped
+public class GatewayReadiness implements HealthCheck {
+
+    @Inject
+    GatewayDatabase db;
+
+    @Inject
+    RevocationFollower follower;
+
+    @Inject
+    GatewaySettings settings;
+
+    @Inject
+    Providers providers;
+
+    @Inject
+    DeliveryEngine engine;
+
+    @Override
+    public HealthCheckResponse call() {
+        boolean database;
+        try (Connection c = db.dataSource().getConnection()) {
+            database = c.isValid(2);
+        } catch (Exception e) {
+            database = false;
+        }
+        Duration lag = Duration.between(follower.lastContact(), Instant.now());
+        boolean feed = lag.compareTo(settings.feedMaxLag()) <= 0;
+        HealthCheckResponseBuilder b = HealthCheckResponse.named("gateway")
+                .status(database && feed)
+                .withData("database", database)
+                .withData("revocationFeed", feed ? "following" : "lost (" + (follower.lastError() == null ? "no contact" : follower.lastError()) + ")")
+                .withData("inFlight", engine.inFlight());
+        for (Platform p : Platform.values()) {
+            b.withData(p.name().toLowerCase(), providers.isSandbox(p) ? "SANDBOX (deliveries recorded, not sent)" : "live");
+        }
+        return b.build();
+    }
+}
