@@ -17,7 +17,8 @@ import java.util.Map;
  */
 public final class HttpJson {
 
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // HTTP/1.1 as Moodle (PHP cURL) speaks it; the JDK client would otherwise attempt an h2c upgrade.
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
 
     /** @param base the base URL every path is resolved against (ends with a slash) */
