@@ -36,7 +36,8 @@ class MigrationsTest {
     @Test
     void migratesMariaDb() throws Exception {
         for (Schema schema : Schema.values()) {
-            String db = "mph_db_test_" + schema.name().toLowerCase();
+            // A fresh database per run, so concurrent builds on one machine do not collide.
+            String db = "mph_db_test_" + schema.name().toLowerCase() + "_" + Long.toHexString(System.nanoTime());
             try (Connection admin = DriverManager.getConnection(MARIADB, "root", "");
                  Statement st = admin.createStatement()) {
                 st.execute("DROP DATABASE IF EXISTS " + db);
@@ -47,6 +48,10 @@ class MigrationsTest {
                 assertThat(Database.migrate(ds, schema)).isPositive();
                 assertThat(Database.migrate(ds, schema)).isZero();
                 assertThat(tableCount(ds.getConnection())).isGreaterThan(1);
+            }
+            try (Connection admin = DriverManager.getConnection(MARIADB, "root", "");
+                 Statement st = admin.createStatement()) {
+                st.execute("DROP DATABASE " + db);
             }
         }
     }
