@@ -70,6 +70,9 @@ public class HubDatabase {
         properties.put("eclipselink.persistencexml", "META-INF/hub-persistence.xml");
         properties.put("eclipselink.classloader", HubDatabase.class.getClassLoader());
         properties.put("eclipselink.target-server", "None");
+        // MySQL dialect for both MariaDB and the embedded H2, which runs in MariaDB mode: EclipseLink's own H2
+        // platform asks for IDENTITY(), which H2 2.x no longer has.
+        properties.put("eclipselink.target-database", "MySQL");
         properties.put("eclipselink.weaving", "false");
         properties.put("eclipselink.logging.level", "WARNING");
         properties.put("eclipselink.cache.shared.default", "false");
