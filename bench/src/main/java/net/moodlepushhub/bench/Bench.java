@@ -1,0 +1,239 @@
+package net.moodlepushhub.bench;
+
+import com.eatthepath.pushy.apns.ApnsClient;
+import com.eatthepath.pushy.apns.ApnsClientBuilder;
+import com.eatthepath.pushy.apns.util.SimpleApnsPayloadBuilder;
+import com.eatthepath.pushy.apns.util.SimpleApnsPushNotification;
+import net.moodlepushhub.testsupport.HttpJson;
+import net.moodlepushhub.testsupport.MockApnsFixture;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The project's benchmarks. Each prints its figure next to a baseline measured in the same run, and the
+ * ratio between them, so numbers from different machines can be compared.
+ *
+ * <pre>
+ *   bench/run [registration|gateway|broadcast|revocation|all]
+ * </pre>
+ */
+public final class Bench {
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path root = Path.of(System.getProperty("bench.root", ".")).toAbsolutePath().normalize();
+        String which = args.length == 0 ? "all" : args[0];
+        if (which.equals("registration") || which.equals("all")) {
+            registration(root);
+        }
+        if (which.equals("gateway") || which.equals("all")) {
+            gateway(root, Integer.getInteger("bench.notifications", 20_000));
+        }
+        if (which.equals("broadcast") || which.equals("all")) {
+            broadcast(root, Integer.getInteger("bench.devices", 100_000));
+        }
+        if (which.equals("revocation") || which.equals("all")) {
+            revocation(root, Integer.getInteger("bench.revocations", 30));
+        }
+    }
+
+    /** Registration + verification rate of the hub, against the bare HTTP fetch of a challenge as baseline. */
+    static void registration(Path root) throws Exception {
+        int n = Integer.getInteger("bench.registrations", 300);
+        int threads = 8;
+        try (Stack stack = Stack.start(root, false)) {
+            stack.registerSite("/warmup");
+            stack.site.serve("/baseline", "x");
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            double baseline = rate(n * 4, threads, i -> {
+                // What a verification cannot avoid: one fresh HTTP connection and GET to the site.
+                HttpClient fresh = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                fresh.send(HttpRequest.newBuilder(URI.create(stack.site.baseUrl() + "/baseline")).build(), HttpResponse.BodyHandlers.ofString());
+            });
+            double hubRate = rate(n, threads, i -> stack.registerSite("/site-" + i));
+            http.close();
+            System.out.printf(Locale.ROOT, "%nregistration: %d registrations+verifications, %d clients, MariaDB%n", n, threads);
+            System.out.printf(Locale.ROOT, "  baseline  bare challenge fetch (new connection each) : %8.0f /s%n", baseline);
+            System.out.printf(Locale.ROOT, "  hub       register + verify (2 requests, 1 callback)  : %8.1f /s%n", hubRate);
+            System.out.printf(Locale.ROOT, "  ratio     hub / baseline                              : %8.3f%n", hubRate / baseline);
+        }
+    }
+
+    /** Gateway accept and delivery rates against Pushy sending directly to the same MockApnsServer. */
+    static void gateway(Path root, int n) throws Exception {
+        try (Stack stack = Stack.start(root, true)) {
+            Map<String, Object> site = stack.registerSite("/gateway");
+            List<String> tokens = stack.seedTokens((String) site.get("siteId"), n);
+            String siteKey = (String) site.get("siteKey");
+
+            double direct = pushyDirect(stack.apns, tokens);
+
+            int before = stack.apns.received().size();
+            List<String> batches = new ArrayList<>();
+            for (int from = 0; from < n; from += 1000) {
+                StringBuilder body = new StringBuilder("{\"alert\":\"Bench message\",\"title\":\"Moodle\",\"extra\":{\"courseid\":\"2\",\"notification\":1},\"tokens\":[");
+                for (int i = from; i < Math.min(n, from + 1000); i++) {
+                    body.append(i == from ? "" : ",").append('"').append(tokens.get(i)).append('"');
+                }
+                batches.add(body.append("]}").toString());
+            }
+            long start = System.nanoTime();
+            double acceptRate = rate(batches.size(), 4, i -> {
+                HttpJson.Answer a = stack.gatewayApi.send("POST", "api/v1/notifications", batches.get(i), siteKey);
+                if (a.status() != 202) {
+                    throw new IllegalStateException(a.toString());
+                }
+            }) * 1000;
+            waitFor(() -> stack.apns.received().size() - before >= n, Duration.ofMinutes(5));
+            double deliveredRate = n / seconds(start);
+            System.out.printf(Locale.ROOT, "%ngateway: %d notifications to MockApnsServer (TLS, HTTP/2, token auth), batches of 1,000, MariaDB%n", n);
+            System.out.printf(Locale.ROOT, "  baseline  Pushy direct                : %8.0f /s%n", direct);
+            System.out.printf(Locale.ROOT, "  gateway   accepted (HTTP API, durable) : %8.0f /s%n", acceptRate);
+            System.out.printf(Locale.ROOT, "  gateway   delivered                    : %8.0f /s%n", deliveredRate);
+            System.out.printf(Locale.ROOT, "  ratio     delivered / Pushy direct     : %8.3f   (aim >= 0.5)%n", deliveredRate / direct);
+        }
+    }
+
+    /** Time from a broadcast request to the last delivery, for a large site. */
+    static void broadcast(Path root, int devices) throws Exception {
+        try (Stack stack = Stack.start(root, true)) {
+            Map<String, Object> site = stack.registerSite("/broadcast");
+            List<String> tokens = stack.seedTokens((String) site.get("siteId"), devices);
+            double direct = pushyDirect(stack.apns, tokens);
+            int before = stack.apns.received().size();
+            long start = System.nanoTime();
+            HttpJson.Answer a = stack.gatewayApi.send("POST", "api/v1/broadcasts", "{\"alert\":\"Campus closed today\"}", (String) site.get("siteKey"));
+            if (a.status() != 202) {
+                throw new IllegalStateException(a.toString());
+            }
+            double accepted = seconds(start);
+            waitFor(() -> stack.apns.received().size() - before >= devices, Duration.ofMinutes(10));
+            double total = seconds(start);
+            System.out.printf(Locale.ROOT, "%nbroadcast: one request to %,d registered devices%n", devices);
+            System.out.printf(Locale.ROOT, "  baseline  Pushy direct, same devices  : %8.2f s%n", devices / direct);
+            System.out.printf(Locale.ROOT, "  gateway   request accepted after     : %8.2f s%n", accepted);
+            System.out.printf(Locale.ROOT, "  gateway   last delivery after        : %8.2f s   (aim < 10 s)%n", total);
+            System.out.printf(Locale.ROOT, "  ratio     gateway / Pushy direct     : %8.3f%n", total / (devices / direct));
+        }
+    }
+
+    /** Time from the hub's revocation decision to the gateway refusing the key. */
+    static void revocation(Path root, int runs) throws Exception {
+        try (Stack stack = Stack.start(root, true)) {
+            Map<String, Object> site = stack.registerSite("/revocation");
+            String siteId = (String) site.get("siteId");
+            String management = (String) site.get("managementToken");
+            String key = (String) site.get("siteKey");
+            List<Double> millis = new ArrayList<>();
+            for (int r = 0; r < runs; r++) {
+                if (stack.gatewayApi.send("GET", "api/v1/deliveries", null, key).status() != 200) {
+                    throw new IllegalStateException("fresh key refused");
+                }
+                long start = System.nanoTime();
+                HttpJson.Answer rotated = stack.hubApi.send("POST", "api/v1/sites/" + siteId + "/keys", null, management);
+                long decided = System.nanoTime();
+                while (stack.gatewayApi.send("GET", "api/v1/deliveries", null, key).status() != 401) {
+                    if (System.nanoTime() - decided > TimeUnit.SECONDS.toNanos(10)) {
+                        throw new IllegalStateException("revoked key still accepted after 10 s");
+                    }
+                    Thread.sleep(2);
+                }
+                // Measured from the hub's answer (the decision is committed by then); the request itself is excluded.
+                millis.add((System.nanoTime() - decided) / 1e6);
+                key = rotated.get("siteKey");
+                if (start == 0) {
+                    break;
+                }
+            }
+            Collections.sort(millis);
+            System.out.printf(Locale.ROOT, "%nrevocation: %d key rotations, time from the hub's decision to the gateway refusing the old key%n", runs);
+            System.out.printf(Locale.ROOT, "  median %6.1f ms   p90 %6.1f ms   worst %6.1f ms   (budget 1000 ms; worst/budget %.3f)%n",
+                    millis.get(millis.size() / 2), millis.get((int) (millis.size() * 0.9)), millis.get(millis.size() - 1), millis.get(millis.size() - 1) / 1000);
+        }
+    }
+
+    /** Pushy's own client sending straight to the mock: the baseline for delivery throughput. */
+    static double pushyDirect(MockApnsFixture apns, List<String> tokens) throws Exception {
+        ApnsClient client = new ApnsClientBuilder()
+                .setApnsServer("127.0.0.1", apns.port())
+                .setTrustedServerCertificateChain(apns.serverCertificate())
+                .setSigningKey(apns.signingKey())
+                .setConcurrentConnections(2)
+                .build();
+        try {
+            String payload = new SimpleApnsPayloadBuilder().setAlertBody("Bench message").setAlertTitle("Moodle").build();
+            Semaphore inFlight = new Semaphore(2000);
+            // Warm up the connection and the JIT.
+            client.sendNotification(new SimpleApnsPushNotification(tokens.get(0), apns.topic(), payload)).get();
+            long start = System.nanoTime();
+            List<CompletableFuture<?>> all = new ArrayList<>(tokens.size());
+            for (String token : tokens) {
+                inFlight.acquire();
+                all.add(client.sendNotification(new SimpleApnsPushNotification(token, apns.topic(), payload))
+                        .whenComplete((r, e) -> inFlight.release()));
+            }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get();
+            return tokens.size() / seconds(start);
+        } finally {
+            client.close().get();
+        }
+    }
+
+    interface Task {
+        void run(int i) throws Exception;
+    }
+
+    static double rate(int n, int threads, Task task) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        AtomicInteger next = new AtomicInteger();
+        long start = System.nanoTime();
+        List<java.util.concurrent.Future<?>> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            workers.add(pool.submit(() -> {
+                int i;
+                while ((i = next.getAndIncrement()) < n) {
+                    task.run(i);
+                }
+                return null;
+            }));
+        }
+        for (var w : workers) {
+            w.get();
+        }
+        double r = n / seconds(start);
+        pool.shutdown();
+        return r;
+    }
+
+    static void waitFor(java.util.function.BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out after " + timeout);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+}
