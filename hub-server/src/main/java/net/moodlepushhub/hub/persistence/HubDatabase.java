@@ -4,19 +4,16 @@ import com.zaxxer.hikari.HikariDataSource;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.EntityTransaction;
 import jakarta.persistence.Persistence;
+import net.moodlepushhub.common.config.DatabaseConfig;
 import net.moodlepushhub.db.Database;
 import net.moodlepushhub.db.DatabaseSettings;
 import net.moodlepushhub.db.Schema;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import javax.sql.DataSource;
-import java.nio.file.Path;
-import java.util.Optional;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -36,32 +33,12 @@ public class HubDatabase {
 
     private static final Logger LOG = Logger.getLogger(HubDatabase.class.getName());
 
-    @Inject
-    @ConfigProperty(name = "hub.db.url")
-    Optional<String> url;
-
-    @Inject
-    @ConfigProperty(name = "hub.db.user")
-    Optional<String> user;
-
-    @Inject
-    @ConfigProperty(name = "hub.db.password")
-    Optional<String> password;
-
-    @Inject
-    @ConfigProperty(name = "hub.db.pool-size", defaultValue = "16")
-    int poolSize;
-
-    @Inject
-    @ConfigProperty(name = "hub.data-dir", defaultValue = "./data")
-    String dataDir;
-
     private HikariDataSource dataSource;
     private EntityManagerFactory entityManagerFactory;
 
     @PostConstruct
     void start() {
-        DatabaseSettings settings = new DatabaseSettings(url.orElse(""), user.orElse(""), password.orElse(""), Path.of(dataDir), "hub", poolSize);
+        DatabaseSettings settings = DatabaseConfig.read("hub", 16);
         dataSource = Database.open(settings);
         int applied = Database.migrate(dataSource, Schema.HUB);
         LOG.info(() -> "Hub database: " + settings.describe() + ", " + applied + " migration(s) applied");

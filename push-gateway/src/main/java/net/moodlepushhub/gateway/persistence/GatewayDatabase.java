@@ -4,15 +4,12 @@ import com.zaxxer.hikari.HikariDataSource;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
+import net.moodlepushhub.common.config.DatabaseConfig;
 import net.moodlepushhub.db.Database;
 import net.moodlepushhub.db.DatabaseSettings;
 import net.moodlepushhub.db.Schema;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import javax.sql.DataSource;
-import java.nio.file.Path;
-import java.util.Optional;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.logging.Logger;
@@ -29,31 +26,11 @@ public class GatewayDatabase {
 
     private static final Logger LOG = Logger.getLogger(GatewayDatabase.class.getName());
 
-    @Inject
-    @ConfigProperty(name = "gateway.db.url")
-    Optional<String> url;
-
-    @Inject
-    @ConfigProperty(name = "gateway.db.user")
-    Optional<String> user;
-
-    @Inject
-    @ConfigProperty(name = "gateway.db.password")
-    Optional<String> password;
-
-    @Inject
-    @ConfigProperty(name = "gateway.db.pool-size", defaultValue = "24")
-    int poolSize;
-
-    @Inject
-    @ConfigProperty(name = "gateway.data-dir", defaultValue = "./data")
-    String dataDir;
-
     private HikariDataSource dataSource;
 
     @PostConstruct
     void start() {
-        DatabaseSettings settings = new DatabaseSettings(url.orElse(""), user.orElse(""), password.orElse(""), Path.of(dataDir), "gateway", poolSize);
+        DatabaseSettings settings = DatabaseConfig.read("gateway", 24);
         dataSource = Database.open(settings);
         int applied = Database.migrate(dataSource, Schema.GATEWAY);
         LOG.info(() -> "Gateway database: " + settings.describe() + ", " + applied + " migration(s) applied");
