@@ -88,7 +88,9 @@ public final class CreateAdmin {
             return 1;
         }
         DatabaseSettings settings = new DatabaseSettings(setting("hub.db.url", env), setting("hub.db.user", env),
-                setting("hub.db.password", env), Path.of(orDefault(setting("hub.data-dir", env), "./data/hub")), "hub-admin", 1);
+                setting("hub.db.password", env), Path.of(orDefault(setting("hub.data-dir", env), "./data/hub")),
+                // The same name as the hub's own pool: the embedded database file is named after it.
+                "hub", 3);
         try (HikariDataSource ds = Database.open(settings)) {
             Database.migrate(ds, Schema.HUB);
             String hash = PasswordHasher.hash(password);
