@@ -102,14 +102,18 @@
 
   // ------------------------------------------------------------------ sites
 
+  let sitesRequest = 0;
   async function loadSites() {
     show('sites-view');
+    // Only the latest search may fill the table (an earlier, slower answer must not overwrite it).
+    const mine = ++sitesRequest;
     const params = new URLSearchParams({ page: sitesPage, size: 20 });
     if ($('site-search').value.trim()) { params.set('q', $('site-search').value.trim()); }
     if ($('site-status').value) { params.set('status', $('site-status').value); }
     if ($('site-reported').checked) { params.set('minReports', 1); }
     try {
       const page = await api('GET', 'sites?' + params);
+      if (mine !== sitesRequest) { return; }
       fill('sites-table', page.items, (tr, s) => {
         tr.dataset.siteId = s.siteId;
         const a = document.createElement('a');

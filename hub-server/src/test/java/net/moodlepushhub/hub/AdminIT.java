@@ -17,8 +17,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -346,10 +346,11 @@ class AdminIT {
             browser.findElement(By.id("site-search")).sendKeys("browser-");
             browser.findElement(By.id("site-reported")).click();
             browser.findElement(By.id("site-search-button")).click();
-            By row = By.cssSelector("#sites-table tr[data-site-id='" + id + "']");
-            WebElement found = wait.until(ExpectedConditions.visibilityOfElementLocated(row));
-            assertThat(found.findElement(By.cssSelector("td.reports")).getText()).isEqualTo("1");
-            found.findElement(By.cssSelector("a.site-link")).click();
+            String row = "#sites-table tr[data-site-id='" + id + "']";
+            // The reported site shows up with its one open report.
+            wait.ignoring(StaleElementReferenceException.class)
+                    .until(ExpectedConditions.textToBe(By.cssSelector(row + " td.reports"), "1"));
+            wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(row + " a.site-link"))).click();
 
             wait.until(ExpectedConditions.textToBe(By.id("detail-status"), "active"));
             assertThat(browser.findElement(By.id("site-reports")).getText()).contains("phishing");

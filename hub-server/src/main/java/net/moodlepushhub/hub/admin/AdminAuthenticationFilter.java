@@ -10,7 +10,6 @@ import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.ext.Provider;
 import net.moodlepushhub.common.problem.Problem;
 import net.moodlepushhub.common.problem.ProblemResponses;
-import net.moodlepushhub.hub.registration.SitesResource;
 
 import java.security.Principal;
 import java.util.Optional;
@@ -49,7 +48,7 @@ public class AdminAuthenticationFilter implements ContainerRequestFilter {
         if (!(path.equals(PREFIX) || path.startsWith(PREFIX + "/")) || path.equals(PREFIX + "/login")) {
             return;
         }
-        String token = SitesResource.bearer(request.getHeaderString(HttpHeaders.AUTHORIZATION));
+        String token = bearer(request.getHeaderString(HttpHeaders.AUTHORIZATION));
         if (token == null) {
             request.abortWith(ProblemResponses.toResponse(required()));
             return;
@@ -84,6 +83,15 @@ public class AdminAuthenticationFilter implements ContainerRequestFilter {
                 return "Bearer";
             }
         });
+    }
+
+    /** The bearer token, or null; longer than a management token may be (a JWT), but bounded. */
+    static String bearer(String authorization) {
+        if (authorization == null || authorization.length() < 8 || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String token = authorization.substring(7).trim();
+        return token.isEmpty() || token.length() > 4096 ? null : token;
     }
 
     static Problem required() {
