@@ -70,6 +70,34 @@ public class HubSettings {
     @ConfigProperty(name = "hub.feed.token")
     Optional<String> feedToken;
 
+    @Inject
+    @ConfigProperty(name = "hub.http.trusted-proxies")
+    Optional<String> trustedProxies;
+
+    @Inject
+    @ConfigProperty(name = "hub.admin.session-lifetime", defaultValue = "PT30M")
+    String adminSessionLifetime;
+
+    @Inject
+    @ConfigProperty(name = "hub.admin.login.max-failures", defaultValue = "5")
+    int loginMaxFailures;
+
+    @Inject
+    @ConfigProperty(name = "hub.admin.login.window", defaultValue = "PT15M")
+    String loginWindow;
+
+    @Inject
+    @ConfigProperty(name = "hub.abuse.reports-per-hour", defaultValue = "10")
+    int abuseReportsPerHour;
+
+    @Inject
+    @ConfigProperty(name = "hub.abuse.fold-window", defaultValue = "PT24H")
+    String abuseFoldWindow;
+
+    @Inject
+    @ConfigProperty(name = "hub.suspension.check-interval", defaultValue = "PT30S")
+    String suspensionCheckInterval;
+
     /** @return the hub's public base URL, used as the {@code iss} of every key */
     public String issuer() {
         return stripSlash(publicUrl);
@@ -141,6 +169,42 @@ public class HubSettings {
     /** @return the shared secret gateways present to read the revocation feed; blank leaves it open */
     public String feedToken() {
         return feedToken.orElse("");
+    }
+
+    /** @return addresses of reverse proxies whose {@code X-Forwarded-For} header is believed (none by default) */
+    public Set<String> trustedProxies() {
+        return Arrays.stream(trustedProxies.orElse("").split(",")).map(String::trim).filter(p -> !p.isEmpty())
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** @return how long an admin console session lasts */
+    public Duration adminSessionLifetime() {
+        return Duration.parse(adminSessionLifetime);
+    }
+
+    /** @return failed logins allowed per username and per address within {@link #loginWindow()} */
+    public int loginMaxFailures() {
+        return loginMaxFailures;
+    }
+
+    /** @return the window over which failed logins are counted */
+    public Duration loginWindow() {
+        return Duration.parse(loginWindow);
+    }
+
+    /** @return abuse reports accepted per source address per hour */
+    public int abuseReportsPerHour() {
+        return abuseReportsPerHour;
+    }
+
+    /** @return the window within which duplicate abuse reports are folded into one */
+    public Duration abuseFoldWindow() {
+        return Duration.parse(abuseFoldWindow);
+    }
+
+    /** @return how often the hub looks for suspensions whose end time passed */
+    public Duration suspensionCheckInterval() {
+        return Duration.parse(suspensionCheckInterval);
     }
 
     private static String stripSlash(String url) {

@@ -274,7 +274,7 @@ class RegistrationIT {
         return processor;
     }
 
-    static String jti(String jwt) throws Exception {
+    public static String jti(String jwt) throws Exception {
         return com.nimbusds.jwt.SignedJWT.parse(jwt).getJWTClaimsSet().getJWTID();
     }
 
@@ -305,7 +305,7 @@ class RegistrationIT {
         return MariaDbDatabases.count(DB_URL, DB_USER, DB_PASSWORD, "select count(*) from site");
     }
 
-    static void assertProblem(Answer answer, int status, String code) {
+    public static void assertProblem(Answer answer, int status, String code) {
         assertThat(answer.status()).as(answer.toString()).isEqualTo(status);
         assertThat(answer.contentType()).as(answer.toString()).startsWith("application/problem+json");
         assertThat(answer.get("type")).isEqualTo("https://moodle-push-hub.org/problems/" + code);

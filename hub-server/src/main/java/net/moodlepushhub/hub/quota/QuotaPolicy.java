@@ -2,12 +2,16 @@ package net.moodlepushhub.hub.quota;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 import net.moodlepushhub.common.problem.Problem;
 import net.moodlepushhub.hub.HubSettings;
 
+import java.time.Instant;
+
 /**
  * The hub's per-site limits. The hub is a shared service paid for by one operator; a site larger than
- * {@code hub.quota.max-users} is expected to run its own gateway (this project is open source for that).
+ * {@code hub.quota.max-users} is expected to run its own gateway (this project is open source for that),
+ * unless a hub admin gave that site a larger {@code maxUsers} override.
  */
 @ApplicationScoped
 public class QuotaPolicy {
@@ -16,7 +20,7 @@ public class QuotaPolicy {
     HubSettings settings;
 
     /**
-     * Checks a site's user count at registration and on every update.
+     * Checks a site's user count against the hub default.
      *
      * @param users       the site's users
      * @param activeUsers its active users
@@ -24,10 +28,23 @@ public class QuotaPolicy {
      *                                                          {@code 422 validation-failed} when active exceeds all
      */
     public void checkUsers(int users, int activeUsers) {
+        checkUsers(users, activeUsers, SiteQuota.Limits.NONE);
+    }
+
+    /**
+     * Checks a site's user count at registration and on every update, with the site's overrides.
+     *
+     * @param users       the site's users
+     * @param activeUsers its active users
+     * @param overrides   the site's overrides ({@link SiteQuota.Limits#NONE} when it has none)
+     * @throws net.moodlepushhub.common.problem.ProblemException {@code 403 quota-exceeded}, or
+     *                                                          {@code 422 validation-failed} when active exceeds all
+     */
+    public void checkUsers(int users, int activeUsers, SiteQuota.Limits overrides) {
         if (activeUsers > users) {
             throw Problem.of(422, "validation-failed", "activeUsers: must not be greater than users").toException();
         }
-        int max = settings.maxUsers();
+        int max = maxUsers(overrides);
         if (users > max) {
             throw Problem.of(403, "quota-exceeded",
                     "This hub serves sites with at most " + max + " users; this site has " + users
@@ -37,5 +54,45 @@ public class QuotaPolicy {
                     .with("users", users)
                     .toException();
         }
+    }
+
+    /**
+     * @param overrides a site's overrides
+     * @return the user limit that applies to it
+     */
+    public int maxUsers(SiteQuota.Limits overrides) {
+        return overrides.maxUsers() != null ? overrides.maxUsers() : settings.maxUsers();
+    }
+
+    /**
+     * @param em     a transaction
+     * @param siteId the site
+     * @return its overrides, {@link SiteQuota.Limits#NONE} when it has none
+     */
+    public SiteQuota.Limits overrides(EntityManager em, String siteId) {
+        SiteQuota q = siteId == null ? null : em.find(SiteQuota.class, siteId);
+        return q == null ? SiteQuota.Limits.NONE : q.limits();
+    }
+
+    /**
+     * Sets a site's overrides inside the caller's transaction.
+     *
+     * @param em     the transaction
+     * @param siteId the site
+     * @param limits the new limits
+     * @param by     who
+     * @param now    the current time
+     * @return the stored overrides
+     */
+    public SiteQuota set(EntityManager em, String siteId, SiteQuota.Limits limits, String by, Instant now) {
+        SiteQuota q = em.find(SiteQuota.class, siteId);
+        if (q == null) {
+            q = new SiteQuota(siteId);
+            q.set(limits, by, now);
+            em.persist(q);
+        } else {
+            q.set(limits, by, now);
+        }
+        return q;
     }
 }

@@ -8,12 +8,14 @@ import jakarta.persistence.OptimisticLockException;
 import jakarta.persistence.RollbackException;
 import net.moodlepushhub.common.problem.Problem;
 import net.moodlepushhub.hub.HubSettings;
+import net.moodlepushhub.hub.audit.AuditLog;
 import net.moodlepushhub.hub.keys.IssuedKey;
 import net.moodlepushhub.hub.keys.KeyIssuer;
 import net.moodlepushhub.hub.keys.RevocationEvent;
 import net.moodlepushhub.hub.keys.RevocationFeed;
 import net.moodlepushhub.hub.persistence.HubDatabase;
 import net.moodlepushhub.hub.quota.QuotaPolicy;
+import net.moodlepushhub.hub.quota.SiteQuota;
 import net.moodlepushhub.hub.verification.ChallengeVerifier;
 import net.moodlepushhub.verifier.VerificationProblem;
 import net.moodlepushhub.verifier.VerificationResult;
@@ -52,12 +54,16 @@ public class RegistrationService {
     @Inject
     ChallengeVerifier verifier;
 
+    @Inject
+    AuditLog audit;
+
     /** The answer to a successful verification or key rotation. */
     public record Credentials(Site site, KeyIssuer.KeyPair keys, String managementToken) {
     }
 
     /** A site with its verification history and key counts, for its admin. */
-    public record SiteDetails(Site site, List<VerificationAttempt> attempts, long liveKeys, long revokedKeys) {
+    public record SiteDetails(Site site, List<VerificationAttempt> attempts, long liveKeys, long revokedKeys,
+                              SiteQuota.Limits quota, int maxUsers) {
     }
 
     /**
@@ -70,7 +76,9 @@ public class RegistrationService {
      */
     public Site register(RegistrationRequest request) {
         String url = SiteUrls.normalize(request.url);
-        quota.checkUsers(request.users, request.activeUsers);
+        if (request.activeUsers > request.users) {
+            quota.checkUsers(request.users, request.activeUsers);
+        }
         Instant now = Instant.now();
         String token = Secrets.random(16);
         Challenge challenge = new Challenge(token, token + "." + Secrets.random(32), now.plus(settings.challengeLifetime()));
@@ -81,7 +89,11 @@ public class RegistrationService {
         }
         db.run(em -> {
             refuseRevokedUrl(em, url);
+            refuseSuspendedUrl(em, url);
+            // A re-registration of a live URL (key loss, new admin) keeps the quota an admin granted that URL.
+            quota.checkUsers(request.users, request.activeUsers, quota.overrides(em, liveSiteId(em, url)));
             em.persist(site);
+            audit.record(em, AuditLog.SITE_ADMIN, "register", AuditLog.SITE, site.getId(), null, "url " + url);
         });
         return site;
     }
@@ -151,8 +163,15 @@ public class RegistrationService {
         refuseRevokedUrl(em, site.getUrl());
         List<Site> live = em.createQuery("select s from Site s where s.liveUrl = :url", Site.class)
                 .setParameter("url", site.getUrl()).setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList();
+        SiteQuota.Limits inherited = SiteQuota.Limits.NONE;
         for (Site previous : live) {
+            if (previous.getStatus() == SiteStatus.SUSPENDED) {
+                // Otherwise re-registering would be a way out of a suspension.
+                throw urlSuspended();
+            }
+            inherited = quota.overrides(em, previous.getId());
             previous.end(SiteStatus.REPLACED, "replaced by verified registration " + siteId, now);
+            audit.record(em, AuditLog.SYSTEM, "replace", AuditLog.SITE, previous.getId(), "replaced by verified registration " + siteId, null);
             keys.revokeAll(em, previous.getId(), "replaced", now);
             feed.append(em, new RevocationEvent(RevocationEvent.SITE, previous.getId(), RevocationEvent.REVOKE, null, now));
             LOG.info(() -> "Site " + previous.getId() + " replaced by " + siteId + " for " + site.getUrl());
@@ -162,6 +181,10 @@ public class RegistrationService {
         String token = Secrets.newManagementToken();
         site.activate(Secrets.hash(token), now);
         KeyIssuer.KeyPair pair = keys.issue(em, siteId, site.getUrl(), now);
+        if (!inherited.equals(SiteQuota.Limits.NONE)) {
+            quota.set(em, siteId, inherited, AuditLog.SYSTEM, now);
+        }
+        audit.record(em, AuditLog.SITE_ADMIN, "activate", AuditLog.SITE, siteId, "URL ownership verified", null);
         return new Credentials(site, pair, token);
     }
 
@@ -179,7 +202,8 @@ public class RegistrationService {
             List<IssuedKey> issued = em.createQuery("select k from IssuedKey k where k.siteId = :site", IssuedKey.class)
                     .setParameter("site", siteId).getResultList();
             long live = issued.stream().filter(k -> k.getRevokedAt() == null).count();
-            return new SiteDetails(site, attempts, live, issued.size() - live);
+            SiteQuota.Limits limits = quota.overrides(em, siteId);
+            return new SiteDetails(site, attempts, live, issued.size() - live, limits, quota.maxUsers(limits));
         });
     }
 
@@ -197,7 +221,7 @@ public class RegistrationService {
             requireNotEnded(site);
             int users = request.users != null ? request.users : site.getUsers();
             int active = request.activeUsers != null ? request.activeUsers : site.getActiveUsers();
-            quota.checkUsers(users, active);
+            quota.checkUsers(users, active, quota.overrides(em, siteId));
             site.update(request.name == null ? null : request.name.strip(),
                     request.contactEmail == null ? null : request.contactEmail.strip(),
                     request.users, request.activeUsers, Instant.now());
@@ -215,8 +239,14 @@ public class RegistrationService {
         db.run(em -> {
             Site site = authorize(em, siteId, token);
             requireNotEnded(site);
+            if (site.getStatus() == SiteStatus.SUSPENDED) {
+                // Unregistering would release the URL and let the same admin register it again, unsuspended.
+                throw Problem.of(409, "site-suspended", "A hub administrator suspended this site; it cannot be "
+                        + "unregistered while the suspension lasts.").toException();
+            }
             Instant now = Instant.now();
             site.end(SiteStatus.UNREGISTERED, "unregistered by the site admin", now);
+            audit.record(em, AuditLog.SITE_ADMIN, "unregister", AuditLog.SITE, siteId, null, null);
             keys.revokeAll(em, siteId, "unregistered", now);
             feed.append(em, new RevocationEvent(RevocationEvent.SITE, siteId, RevocationEvent.REVOKE, null, now));
         });
@@ -239,6 +269,7 @@ public class RegistrationService {
             }
             Instant now = Instant.now();
             keys.revokeAll(em, siteId, "rotated", now);
+            audit.record(em, AuditLog.SITE_ADMIN, "rotate-keys", AuditLog.SITE, siteId, null, null);
             return new Credentials(site, keys.issue(em, siteId, site.getUrl(), now), null);
         });
         feed.wakeReaders();
@@ -294,8 +325,34 @@ public class RegistrationService {
         return site;
     }
 
-    private static void refuseRevokedUrl(EntityManager em, String url) {
-        Long revoked = em.createQuery("select count(s) from Site s where s.url = :url and s.status = :revoked", Long.class)
+    private static String liveSiteId(EntityManager em, String url) {
+        List<String> ids = em.createQuery("select s.id from Site s where s.liveUrl = :url", String.class)
+                .setParameter("url", url).getResultList();
+        return ids.isEmpty() ? null : ids.get(0);
+    }
+
+    private static void refuseSuspendedUrl(EntityManager em, String url) {
+        Long suspended = em.createQuery("select count(s) from Site s where s.liveUrl = :url and s.status = :suspended", Long.class)
+                .setParameter("url", url).setParameter("suspended", SiteStatus.SUSPENDED).getSingleResult();
+        if (suspended > 0) {
+            throw urlSuspended();
+        }
+    }
+
+    private static net.moodlepushhub.common.problem.ProblemException urlSuspended() {
+        return Problem.of(403, "url-suspended", "A hub administrator suspended the site registered at this URL; "
+                + "it cannot be registered again while the suspension lasts.").toException();
+    }
+
+    /**
+     * Refuses a URL whose registration a hub admin revoked, unless an admin lifted that revocation.
+     *
+     * @param em  a transaction
+     * @param url the normalised URL
+     */
+    static void refuseRevokedUrl(EntityManager em, String url) {
+        Long revoked = em.createQuery("select count(s) from Site s where s.url = :url and s.status = :revoked"
+                        + " and s.revocationLiftedAt is null", Long.class)
                 .setParameter("url", url).setParameter("revoked", SiteStatus.REVOKED).getSingleResult();
         if (revoked > 0) {
             throw Problem.of(403, "url-revoked", "A hub administrator revoked this site URL; it cannot register again "

@@ -71,6 +71,9 @@ public class Site {
     @Column(name = "suspended_until")
     private Instant suspendedUntil;
 
+    @Column(name = "revocation_lifted_at")
+    private Instant revocationLiftedAt;
+
     @Version
     @Column(name = "row_version", nullable = false)
     private long rowVersion;
@@ -150,6 +153,17 @@ public class Site {
         this.status = newStatus;
         this.statusReason = reason;
         this.suspendedUntil = until;
+        this.updatedAt = now;
+    }
+
+    /**
+     * Lifts the revocation of a revoked site: the site stays revoked (its keys stay dead) but its URL may
+     * register again.
+     *
+     * @param now the current time
+     */
+    public void liftRevocation(Instant now) {
+        this.revocationLiftedAt = now;
         this.updatedAt = now;
     }
 
@@ -237,5 +251,13 @@ public class Site {
 
     public Instant getSuspendedUntil() {
         return suspendedUntil;
+    }
+
+    public Instant getRevocationLiftedAt() {
+        return revocationLiftedAt;
+    }
+
+    public String getLiveUrl() {
+        return liveUrl;
     }
 }

@@ -87,6 +87,15 @@ public class SitesResource {
             return m;
         }).toList();
         body.put("verificationAttempts", attempts);
+        // The quota that applies to this site: the hub default for users unless an admin overrode it; null
+        // delivery limits mean the gateway's defaults.
+        Map<String, Object> quota = new LinkedHashMap<>();
+        quota.put("maxUsers", details.maxUsers());
+        quota.put("maxDevices", details.quota().maxDevices());
+        quota.put("notificationsPerMinute", details.quota().notificationsPerMinute());
+        quota.put("notificationsPerDay", details.quota().notificationsPerDay());
+        quota.put("broadcastsPerDay", details.quota().broadcastsPerDay());
+        body.put("quota", quota);
         return body;
     }
 
@@ -142,11 +151,14 @@ public class SitesResource {
         if (site.getStatusReason() != null) {
             body.put("statusReason", site.getStatusReason());
         }
+        if (site.getSuspendedUntil() != null) {
+            body.put("suspendedUntil", site.getSuspendedUntil().toString());
+        }
         return body;
     }
 
     /** Extracts the token of an {@code Authorization: Bearer} header; null when absent or another scheme. */
-    static String bearer(String authorization) {
+    public static String bearer(String authorization) {
         if (authorization == null || authorization.length() < 8 || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return null;
         }
