@@ -64,7 +64,19 @@ public class AbuseReports {
      * @throws ProblemException {@code 429 rate-limited} past {@code hub.abuse.reports-per-hour}
      */
     public void submit(AbuseReportRequest request, String address) {
-        OptionalLong wait = perSource.tryAcquire(address);
+        submit(request, address, true);
+    }
+
+    /**
+     * Takes a report, optionally without the per-source limit (the gateway's automatic reports, which arrive
+     * from one address for every site).
+     *
+     * @param request     the report
+     * @param address     the reporter's address, or a fixed name for a trusted reporter
+     * @param rateLimited whether the per-source limit applies
+     */
+    public void submit(AbuseReportRequest request, String address, boolean rateLimited) {
+        OptionalLong wait = rateLimited ? perSource.tryAcquire(address) : OptionalLong.empty();
         if (wait.isPresent()) {
             throw Problem.of(429, "rate-limited", "Too many reports from this address; try again later.")
                     .withHeader("Retry-After", Long.toString(wait.getAsLong())).toException();

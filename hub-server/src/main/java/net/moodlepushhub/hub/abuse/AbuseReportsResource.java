@@ -5,7 +5,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
@@ -34,13 +36,21 @@ public class AbuseReportsResource {
     @Inject
     HubSettings settings;
 
+    @Inject
+    net.moodlepushhub.hub.keys.FeedAuthorization feedAuthorization;
+
     @Context
     HttpServletRequest http;
 
     @POST
     @Operation(summary = "Report a site", description = "Category spam, phishing, excessive-volume or other; always answers 202 received.")
-    public Response report(@NotNull @Valid AbuseReportRequest request) {
-        reports.submit(request, ClientAddress.of(http, settings.trustedProxies()));
+    public Response report(@NotNull @Valid AbuseReportRequest request, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        if (feedAuthorization.isGateway(authorization)) {
+            // The gateway's automatic reports (thresholds crossed) come from one address for every site.
+            reports.submit(request, "gateway", false);
+        } else {
+            reports.submit(request, ClientAddress.of(http, settings.trustedProxies()));
+        }
         return Response.accepted(Map.of("status", "received")).build();
     }
 }

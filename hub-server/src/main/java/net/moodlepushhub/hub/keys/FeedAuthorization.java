@@ -20,14 +20,24 @@ public class FeedAuthorization {
      * @throws net.moodlepushhub.common.problem.ProblemException {@code 401 invalid-feed-token}
      */
     public void check(String authorization) {
-        String expected = settings.feedToken();
-        if (expected.isEmpty()) {
+        if (settings.feedToken().isEmpty()) {
             return;
         }
-        String presented = authorization != null && authorization.startsWith("Bearer ") ? authorization.substring(7) : "";
-        if (!MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
+        if (!isGateway(authorization)) {
             throw Problem.of(401, "invalid-feed-token", "This endpoint is for the gateway and needs its feed token.")
                     .withHeader("WWW-Authenticate", "Bearer realm=\"moodle-push-hub\"").toException();
         }
+    }
+
+    /**
+     * @param authorization the {@code Authorization} header
+     * @return true when it carries the configured feed token (false when none is configured)
+     */
+    public boolean isGateway(String authorization) {
+        String expected = settings.feedToken();
+        if (expected.isEmpty() || authorization == null || !authorization.startsWith("Bearer ")) {
+            return false;
+        }
+        return MessageDigest.isEqual(authorization.substring(7).getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8));
     }
 }

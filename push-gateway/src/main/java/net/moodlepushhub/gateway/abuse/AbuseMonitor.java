@@ -155,8 +155,8 @@ public class AbuseMonitor {
         String body = Json.createObjectBuilder()
                 .add("site", f.siteId())
                 .add("category", f.category())
-                .add("text", f.reason())
-                .add("reporterContact", "gateway")
+                .add("description", f.reason())
+                .add("contact", "push-gateway")
                 .build().toString();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(settings.hubUrl() + "/api/v1/abuse-reports"))
                 .timeout(Duration.ofSeconds(10))
