@@ -1,4 +1,4 @@
-package net.moodlepushhub.gateway.fcm;
+package net.moodlepushhub.testsupport;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
@@ -53,6 +53,11 @@ import java.util.regex.Pattern;
  * </ul>
  */
 public final class FakeFcmServer implements AutoCloseable {
+
+    /** The OAuth2 JWT-bearer grant type (RFC 7523) Google's token endpoint expects. */
+    public static final String GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+    /** The OAuth2 scope an FCM HTTP v1 sender needs. */
+    public static final String FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging";
 
     /** A well-formed token looks like FCM's: long, URL-safe base64 characters and {@code :}. */
     private static final Pattern TOKEN_PATTERN = Pattern.compile("[A-Za-z0-9_:\\-]{20,4096}");
@@ -225,7 +230,7 @@ public final class FakeFcmServer implements AutoCloseable {
                 return;
             }
             Map<String, String> form = parseForm(read(ex.getRequestBody()));
-            if (!AccessTokenSource.GRANT_TYPE.equals(form.get("grant_type"))) {
+            if (!GRANT_TYPE.equals(form.get("grant_type"))) {
                 oauthError(ex, "unsupported_grant_type", "Invalid grant_type");
                 return;
             }
@@ -263,7 +268,7 @@ public final class FakeFcmServer implements AutoCloseable {
             }
             Object scope = c.getClaim("scope");
             if (!(scope instanceof String) || !List.of(((String) scope).split(" "))
-                    .contains(AccessTokenSource.FCM_SCOPE)) {
+                    .contains(FCM_SCOPE)) {
                 return "Invalid scope";
             }
             if (c.getIssueTime() == null || c.getExpirationTime() == null) {

@@ -1,10 +1,11 @@
-package net.moodlepushhub.gateway.apns;
+package net.moodlepushhub.testsupport;
 
 import com.eatthepath.pushy.apns.auth.ApnsSigningKey;
 import com.eatthepath.pushy.apns.auth.ApnsVerificationKey;
 import com.eatthepath.pushy.apns.server.MockApnsServer;
 import com.eatthepath.pushy.apns.server.MockApnsServerBuilder;
 import com.eatthepath.pushy.apns.server.MockApnsServerListener;
+import com.eatthepath.pushy.apns.server.PushNotificationHandler;
 import com.eatthepath.pushy.apns.server.PushNotificationHandlerFactory;
 import com.eatthepath.pushy.apns.server.RejectionReason;
 import com.eatthepath.pushy.apns.server.ValidatingPushNotificationHandlerFactory;
@@ -33,6 +34,7 @@ import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -91,7 +93,7 @@ public final class MockApnsFixture implements AutoCloseable {
     private final Map<String, Instant> expirations = new ConcurrentHashMap<>();
     private final List<Received> received = Collections.synchronizedList(new ArrayList<>());
 
-    private MockApnsFixture(String topic, PushNotificationHandlerFactory customHandler) throws Exception {
+    private MockApnsFixture(String topic, PushNotificationHandlerFactory customHandler, Duration answerDelay) throws Exception {
         this.topic = topic;
         KeyPair tls = ecKeyPair();
         this.certificate = selfSigned(tls);
@@ -107,6 +109,9 @@ public final class MockApnsFixture implements AutoCloseable {
 
         PushNotificationHandlerFactory handler = customHandler != null ? customHandler
                 : new ValidatingPushNotificationHandlerFactory(tokensByTopic, expirations, keysById, topicsByKey);
+        if (answerDelay != null && !answerDelay.isZero()) {
+            handler = delayed(handler, answerDelay);
+        }
         this.server = new MockApnsServerBuilder()
                 .setServerCredentials(new X509Certificate[]{certificate}, tls.getPrivate(), null)
                 .setHandlerFactory(handler)
@@ -127,12 +132,44 @@ public final class MockApnsFixture implements AutoCloseable {
      */
     public static MockApnsFixture start(String topic, PushNotificationHandlerFactory handler) {
         try {
-            return new MockApnsFixture(topic, handler);
+            return new MockApnsFixture(topic, handler, null);
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException("Cannot start mock APNs server", e);
         }
+    }
+
+    /**
+     * A validating server that holds every answer for {@code answerDelay}, so that notifications stay in flight
+     * (crash tests, back-pressure). The delay blocks the connection's event loop, as a slow APNs would: each
+     * connection answers at most one notification per delay.
+     *
+     * @param answerDelay how long each answer is held
+     * @return a running fixture with the default topic
+     */
+    public static MockApnsFixture startDelayed(Duration answerDelay) {
+        try {
+            return new MockApnsFixture(DEFAULT_TOPIC, null, answerDelay);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot start mock APNs server", e);
+        }
+    }
+
+    private static PushNotificationHandlerFactory delayed(PushNotificationHandlerFactory inner, Duration delay) {
+        return session -> {
+            PushNotificationHandler handler = inner.buildHandler(session);
+            return (headers, payload) -> {
+                try {
+                    Thread.sleep(delay.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                handler.handlePushNotification(headers, payload);
+            };
+        };
     }
 
     private static int startOnFreePort(MockApnsServer server) throws Exception {

@@ -129,8 +129,11 @@ public class RevocationFollower {
     }
 
     private void poll() throws Exception {
+        // The first poll does not wait: it catches up and tells readiness at once that the hub is reachable
+        // (a long poll on a quiet feed would keep a fresh gateway "not ready" for WAIT_SECONDS).
+        int wait = lastContact.equals(Instant.EPOCH) ? 0 : WAIT_SECONDS;
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(settings.hubUrl() + "/api/v1/revocations?after="
-                        + registry.lastSeq() + "&wait=" + WAIT_SECONDS))
+                        + registry.lastSeq() + "&wait=" + wait))
                 .timeout(Duration.ofSeconds(WAIT_SECONDS + 10))
                 .header("Accept", "application/json");
         if (!settings.hubFeedToken().isBlank()) {

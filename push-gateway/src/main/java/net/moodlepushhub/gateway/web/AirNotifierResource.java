@@ -2,7 +2,6 @@ package net.moodlepushhub.gateway.web;
 
 import jakarta.inject.Inject;
 import jakarta.json.JsonObject;
-import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.POST;
@@ -48,18 +47,16 @@ public class AirNotifierResource {
     HubClient hub;
 
     @Context
-    HttpServletRequest request;
-
-    @Context
     HttpHeaders headers;
 
     @POST
     @Path("accesskeys/")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Moodle's request_accesskey(): the site key of a site the hub verified for this URL")
-    public Map<String, String> accessKey() {
-        String url = request.getParameter("url");
-        String siteId = request.getParameter("siteid");
+    public Map<String, String> accessKey(byte[] body) {
+        Map<String, String> form = FormFields.parse(headers.getMediaType(), body);
+        String url = form.get("url");
+        String siteId = form.get("siteid");
         if (url == null || url.isBlank() || siteId == null || siteId.isBlank()) {
             throw Problem.of(400, "missing-field", "The fields 'url' and 'siteid' are required.").toException();
         }
@@ -70,9 +67,9 @@ public class AirNotifierResource {
     @Path("tokens/{pushid}")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Moodle's create_token(): registers (device key) or confirms (site key) a device token")
-    public Map<String, String> createToken(@PathParam("pushid") String pushId) {
+    public Map<String, String> createToken(@PathParam("pushid") String pushId, byte[] body) {
         Caller caller = legacyCaller();
-        String device = request.getParameter("device");
+        String device = FormFields.parse(headers.getMediaType(), body).get("device");
         boolean siteKey = caller.kind() == AccessKeyKind.SITE;
         DeviceTokens.Result result = tokens.register(caller.siteId(), pushId, device, siteKey);
         return Map.of("status", result == DeviceTokens.Result.CREATED ? "ok" : "token exists");

@@ -6,6 +6,7 @@ import net.moodlepushhub.gateway.provider.Platform;
 import net.moodlepushhub.gateway.provider.Priority;
 import net.moodlepushhub.gateway.provider.PushMessage;
 import net.moodlepushhub.gateway.provider.SendOutcome;
+import net.moodlepushhub.testsupport.MockApnsFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

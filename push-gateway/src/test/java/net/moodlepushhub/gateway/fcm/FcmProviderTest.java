@@ -5,6 +5,7 @@ import net.moodlepushhub.gateway.provider.Platform;
 import net.moodlepushhub.gateway.provider.Priority;
 import net.moodlepushhub.gateway.provider.PushMessage;
 import net.moodlepushhub.gateway.provider.SendOutcome;
+import net.moodlepushhub.testsupport.FakeFcmServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
