@@ -43,10 +43,6 @@ public class GatewaySettings {
     String unconfirmedTtl;
 
     @Inject
-    @ConfigProperty(name = "gateway.delivery.workers", defaultValue = "8")
-    int workers;
-
-    @Inject
     @ConfigProperty(name = "gateway.delivery.max-attempts", defaultValue = "8")
     int maxAttempts;
 
@@ -99,11 +95,6 @@ public class GatewaySettings {
     /** @return how long an unconfirmed device token lives */
     public Duration unconfirmedTtl() {
         return Duration.parse(unconfirmedTtl);
-    }
-
-    /** @return delivery worker threads */
-    public int workers() {
-        return workers;
     }
 
     /** @return attempts per recipient before a delivery is kept as failed */

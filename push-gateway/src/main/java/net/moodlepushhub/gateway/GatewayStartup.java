@@ -39,12 +39,16 @@ public class GatewayStartup {
     @Inject
     GatewaySettings settings;
 
+    @Inject
+    net.moodlepushhub.gateway.abuse.AbuseMonitor abuseMonitor;
+
     void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         db.dataSource();
         providers.get(net.moodlepushhub.gateway.provider.Platform.APNS);
         verifier.toString();
         follower.start();
         engine.start();
+        abuseMonitor.start();
         LOG.info(() -> "moodle-push-hub gateway ready: hub " + settings.hubUrl() + ", audience " + settings.audience());
     }
 }

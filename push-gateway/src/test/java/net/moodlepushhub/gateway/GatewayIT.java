@@ -145,6 +145,10 @@ class GatewayIT {
         gw.setProperty("gateway.delivery.retry-base", "PT0.2S");
         gw.setProperty("gateway.delivery.retry-cap", "PT1S");
         gw.setProperty("gateway.delivery.max-attempts", "3");
+        // Small limits and a fast abuse check, so the tests can cross them.
+        gw.setProperty("gateway.quota.broadcasts-per-day", "3");
+        gw.setProperty("gateway.abuse.check-interval", "PT1S");
+        gw.setProperty("gateway.abuse.min-sample", "8");
         try (OutputStream out = Files.newOutputStream(Path.of(System.getProperty("gateway.it.properties")))) {
             gw.store(out, "GatewayIT: written by the @Deployment method");
         }
@@ -575,6 +579,48 @@ class GatewayIT {
         assertThat(gateway.send("GET", "api/v1/deliveries", null, rotated.get("siteKey")).status()).isEqualTo(200);
         // The Moodle form of the old key is refused too, with Moodle's error.
         assertThat(moodle("POST", "tokens/testtoken", c.moodleKey(), null, "", null).get("error")).isEqualTo("Invalid access key");
+    }
+
+    @Test
+    @Order(31)
+    void aSiteOverItsLimitGets429WithRateLimitHeaders() {
+        Site d = register(md5("site-d-" + UUID.randomUUID()));
+        for (int i = 0; i < 3; i++) {
+            Answer ok = gateway.send("POST", "api/v1/broadcasts", json(Map.of("alert", "broadcast " + i)), d.siteKey());
+            assertThat(ok.status()).as(ok.toString()).isEqualTo(202);
+        }
+        Answer limited = gateway.send("POST", "api/v1/broadcasts", json(Map.of("alert", "one too many")), d.siteKey());
+        assertProblem(limited, 429, "rate-limited");
+        assertThat(Long.parseLong(limited.header("Retry-After"))).isPositive();
+        assertThat(limited.header("RateLimit-Policy")).isEqualTo("\"broadcasts-day\";q=3;w=86400");
+        assertThat(limited.header("RateLimit")).startsWith("\"broadcasts-day\";r=0;t=");
+        // Another site's bucket is its own.
+        assertThat(gateway.send("POST", "api/v1/broadcasts", json(Map.of("alert", "other site")), siteB.siteKey()).status()).isEqualTo(202);
+    }
+
+    @Test
+    @Order(32)
+    void aSiteSendingToManyDeadTokensIsReportedToTheHubAutomatically() throws Exception {
+        Site e = register(md5("site-e-" + UUID.randomUUID()));
+        List<String> tokens = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            String t = apns.registerDeviceToken();
+            registerConfirmed(e, t, "ios");
+            if (i < 5) {
+                apns.unregister(t, java.time.Instant.now().minusSeconds(60));
+            }
+            tokens.add(t);
+        }
+        Answer sent = send(e.siteKey(), tokens, "to live and dead tokens");
+        assertThat(sent.status()).as(sent.toString()).isEqualTo(202);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        long reports = 0;
+        while (System.nanoTime() < deadline && reports == 0) {
+            reports = MariaDbDatabases.count(HUB_DB_URL, DB_USER, DB_PASSWORD,
+                    "select count(*) from abuse_report where site_id = ? and category = 'spam' and reporter_contact = 'push-gateway'", e.id());
+            Thread.sleep(200);
+        }
+        assertThat(reports).as("automatic abuse report filed with the hub").isEqualTo(1);
     }
 
     // ---------------------------------------------------------------- helpers

@@ -36,6 +36,12 @@ public class NotificationService {
     @Inject
     DeliveryEngine engine;
 
+    @Inject
+    net.moodlepushhub.gateway.quota.RateLimiter limiter;
+
+    @Inject
+    net.moodlepushhub.gateway.quota.SiteLimits limits;
+
     /** The answer to a send: the notification id (null when no recipient was reachable) and one result per recipient. */
     public record Accepted(String notificationId, int queued, List<Map<String, Object>> recipients) {
     }
@@ -54,6 +60,9 @@ public class NotificationService {
             throw Problem.of(422, "too-many-recipients", "At most " + MAX_RECIPIENTS + " recipients per request; this one has "
                     + tokens.size() + ". Split it, or broadcast to a channel.").with("limit", MAX_RECIPIENTS).toException();
         }
+        // Every recipient counts, registered or not: probing tokens costs the same as sending to them.
+        limiter.require(caller.siteId(), limits.notificationsPerMinute(caller.siteId()), tokens.size());
+        limiter.require(caller.siteId(), limits.notificationsPerDay(caller.siteId()), tokens.size());
         String id = UUID.randomUUID().toString();
         Set<String> unique = new LinkedHashSet<>(tokens);
         List<Map<String, Object>> results = new ArrayList<>(tokens.size());
@@ -99,6 +108,7 @@ public class NotificationService {
      * @return the notification id and the number of recipients
      */
     public Accepted broadcast(Caller caller, String channel, NotificationMessage message) {
+        limiter.require(caller.siteId(), limits.broadcastsPerDay(caller.siteId()), 1);
         String defaultChannel = DeviceTokens.defaultChannel(caller.siteUrl());
         String effective = channel == null || channel.isBlank() ? defaultChannel : channel;
         String id = UUID.randomUUID().toString();

@@ -44,6 +44,10 @@ public class SiteLimits {
     long registrationsPerMinute;
 
     @Inject
+    @ConfigProperty(name = "gateway.quota.max-devices", defaultValue = "1000000")
+    long maxDevices;
+
+    @Inject
     GatewaySettings settings;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -78,6 +82,14 @@ public class SiteLimits {
      */
     public Limit broadcastsPerDay(String siteId) {
         return new Limit("broadcasts-day", of(siteId).get("broadcastsPerDay", broadcastsPerDay), Duration.ofDays(1));
+    }
+
+    /**
+     * @param siteId the site
+     * @return the most device tokens the site may have registered
+     */
+    public long maxDevices(String siteId) {
+        return of(siteId).get("maxDevices", maxDevices);
     }
 
     private Overrides of(String siteId) {

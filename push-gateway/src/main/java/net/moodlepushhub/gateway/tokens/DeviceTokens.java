@@ -40,6 +40,12 @@ public class DeviceTokens {
     @Inject
     GatewaySettings settings;
 
+    @Inject
+    net.moodlepushhub.gateway.quota.RateLimiter limiter;
+
+    @Inject
+    net.moodlepushhub.gateway.quota.SiteLimits limits;
+
     /** What a registration did. */
     public enum Result {
         /** Newly created or newly confirmed. */
@@ -83,6 +89,8 @@ public class DeviceTokens {
      */
     public Result register(String siteId, String token, String device, boolean confirmed) {
         Platform platform = validate(token, device);
+        limiter.require(siteId, limits.tokenRegistrationsPerMinute(), 1);
+        long maxDevices = limits.maxDevices(siteId);
         return db.inTransaction(c -> {
             Instant now = Instant.now();
             try (PreparedStatement find = c.prepareStatement("select id, confirmed from device_token where site_id = ? and token = ? for update")) {
@@ -101,6 +109,16 @@ public class DeviceTokens {
                             return Result.CREATED;
                         }
                         return Result.EXISTS;
+                    }
+                }
+            }
+            try (PreparedStatement count = c.prepareStatement("select count(*) from device_token where site_id = ?")) {
+                count.setString(1, siteId);
+                try (ResultSet rs = count.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) >= maxDevices) {
+                        throw Problem.of(403, "device-limit", "This site has reached its limit of " + maxDevices
+                                + " registered devices; ask the hub's operators for more.").with("limit", maxDevices).toException();
                     }
                 }
             }
