@@ -46,7 +46,9 @@ public class AbuseReportsResource {
     @Operation(summary = "Report a site", description = "Category spam, phishing, excessive-volume or other; always answers 202 received.")
     public Response report(@NotNull @Valid AbuseReportRequest request, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         if (feedAuthorization.isGateway(authorization)) {
-            // The gateway's automatic reports (thresholds crossed) come from one address for every site.
+            // The gateway's automatic reports (thresholds crossed) come from one address for every site; the feed
+            // token proves the source, so it is recorded as such whatever the body says.
+            request.contact = "push-gateway";
             reports.submit(request, "gateway", false);
         } else {
             reports.submit(request, ClientAddress.of(http, settings.trustedProxies()));

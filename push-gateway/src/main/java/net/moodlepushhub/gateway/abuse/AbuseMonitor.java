@@ -156,7 +156,6 @@ public class AbuseMonitor {
                 .add("site", f.siteId())
                 .add("category", f.category())
                 .add("description", f.reason())
-                .add("contact", "push-gateway")
                 .build().toString();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(settings.hubUrl() + "/api/v1/abuse-reports"))
                 .timeout(Duration.ofSeconds(10))
