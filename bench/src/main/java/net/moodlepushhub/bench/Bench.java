@@ -53,6 +53,8 @@ public final class Bench {
         if (which.equals("revocation") || which.equals("all")) {
             revocation(root, Integer.getInteger("bench.revocations", 30));
         }
+        // Pushy's and the JDK HTTP client's threads would otherwise keep exec:java waiting.
+        System.exit(0);
     }
 
     /** Registration + verification rate of the hub, against the bare HTTP fetch of a challenge as baseline. */

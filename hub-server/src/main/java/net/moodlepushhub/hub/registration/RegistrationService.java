@@ -4,8 +4,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
-import jakarta.persistence.OptimisticLockException;
-import jakarta.persistence.RollbackException;
 import net.moodlepushhub.common.problem.Problem;
 import net.moodlepushhub.hub.HubSettings;
 import net.moodlepushhub.hub.audit.AuditLog;
@@ -144,14 +142,32 @@ public class RegistrationService {
                     .with("challengeUrl", challengeUrl)
                     .toException();
         }
-        try {
-            Credentials credentials = db.inTransaction(em -> activate(em, siteId));
-            feed.wakeReaders();
-            return credentials;
-        } catch (RollbackException | OptimisticLockException e) {
-            throw Problem.of(409, "concurrent-change", "Another request changed this registration at the same time; "
-                    + "read it again.").toException();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Credentials credentials = db.inTransaction(em -> activate(em, siteId));
+                feed.wakeReaders();
+                return credentials;
+            } catch (jakarta.persistence.PersistenceException e) {
+                // A deadlock victim is rolled back whole and can simply run again; anything else is a real conflict.
+                if (attempt < 3 && isDeadlock(e)) {
+                    continue;
+                }
+                throw Problem.of(409, "concurrent-change", "Another request changed this registration at the same time; "
+                        + "read it again.").toException();
+            }
         }
+    }
+
+    private static boolean isDeadlock(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLTransactionRollbackException) {
+                return true;
+            }
+            if (t instanceof java.sql.SQLException sql && ("40001".equals(sql.getSQLState()) || sql.getErrorCode() == 1213)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Credentials activate(EntityManager em, String siteId) {
@@ -161,8 +177,12 @@ public class RegistrationService {
             throw Problem.of(409, "not-pending", "This registration was verified or ended meanwhile.").toException();
         }
         refuseRevokedUrl(em, site.getUrl());
+        // No locking read here: on MariaDB a locking read of a missing index value takes a gap lock, and two
+        // activations of different URLs then deadlock on each other's inserts into the gap. The unique index
+        // on live_url settles a race for the same URL (one commit fails), and the previous owner's row is
+        // protected by its row version.
         List<Site> live = em.createQuery("select s from Site s where s.liveUrl = :url", Site.class)
-                .setParameter("url", site.getUrl()).setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList();
+                .setParameter("url", site.getUrl()).getResultList();
         SiteQuota.Limits inherited = SiteQuota.Limits.NONE;
         for (Site previous : live) {
             if (previous.getStatus() == SiteStatus.SUSPENDED) {
