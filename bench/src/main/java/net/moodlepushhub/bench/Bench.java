@@ -86,7 +86,7 @@ public final class Bench {
 
             double direct = pushyDirect(stack.apns, tokens);
 
-            int before = stack.apns.received().size();
+            int before = stack.apns.acceptedCount();
             List<String> batches = new ArrayList<>();
             for (int from = 0; from < n; from += 1000) {
                 StringBuilder body = new StringBuilder("{\"alert\":\"Bench message\",\"title\":\"Moodle\",\"extra\":{\"courseid\":\"2\",\"notification\":1},\"tokens\":[");
@@ -102,7 +102,7 @@ public final class Bench {
                     throw new IllegalStateException(a.toString());
                 }
             }) * 1000;
-            waitFor(() -> stack.apns.received().size() - before >= n, Duration.ofMinutes(5));
+            waitFor(() -> stack.apns.acceptedCount() - before >= n, Duration.ofMinutes(5));
             double deliveredRate = n / seconds(start);
             System.out.printf(Locale.ROOT, "%ngateway: %d notifications to MockApnsServer (TLS, HTTP/2, token auth), batches of 1,000, MariaDB%n", n);
             System.out.printf(Locale.ROOT, "  baseline  Pushy direct                : %8.0f /s%n", direct);
@@ -118,14 +118,14 @@ public final class Bench {
             Map<String, Object> site = stack.registerSite("/broadcast");
             List<String> tokens = stack.seedTokens((String) site.get("siteId"), devices);
             double direct = pushyDirect(stack.apns, tokens);
-            int before = stack.apns.received().size();
+            int before = stack.apns.acceptedCount();
             long start = System.nanoTime();
             HttpJson.Answer a = stack.gatewayApi.send("POST", "api/v1/broadcasts", "{\"alert\":\"Campus closed today\"}", (String) site.get("siteKey"));
             if (a.status() != 202) {
                 throw new IllegalStateException(a.toString());
             }
             double accepted = seconds(start);
-            waitFor(() -> stack.apns.received().size() - before >= devices, Duration.ofMinutes(10));
+            waitFor(() -> stack.apns.acceptedCount() - before >= devices, Duration.ofMinutes(10));
             double total = seconds(start);
             System.out.printf(Locale.ROOT, "%nbroadcast: one request to %,d registered devices%n", devices);
             System.out.printf(Locale.ROOT, "  baseline  Pushy direct, same devices  : %8.2f s%n", devices / direct);

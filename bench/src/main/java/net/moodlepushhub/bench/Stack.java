@@ -61,7 +61,10 @@ final class Stack implements AutoCloseable {
                 hubPort, work.resolve("hub.log"), hubProps).start();
         hubApi = new HttpJson(hub.baseUrl());
         if (withGateway) {
-            apns = MockApnsFixture.start();
+            // Throughput runs use an accept-all handler: the validating one checks the provider token's ES256
+            // signature on every notification and would measure the mock, not the gateway. The tests use it.
+            apns = Boolean.getBoolean("bench.apns.validating") ? MockApnsFixture.start()
+                    : MockApnsFixture.start(MockApnsFixture.DEFAULT_TOPIC, new com.eatthepath.pushy.apns.server.AcceptAllPushNotificationHandlerFactory());
             Path p8 = apns.writeFiles(work.resolve("apns"));
             Map<String, String> gw = new HashMap<>();
             gw.put("gateway.db.url", DB_SERVER + gatewayDb);

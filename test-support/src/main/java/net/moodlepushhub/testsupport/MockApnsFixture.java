@@ -306,9 +306,17 @@ public final class MockApnsFixture implements AutoCloseable {
         }
     }
 
+    private final java.util.concurrent.atomic.AtomicInteger acceptedCount = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** @return how many notifications were accepted so far (cheap: for polling in benchmarks) */
+    public int acceptedCount() {
+        return acceptedCount.get();
+    }
+
     private final class Recorder implements MockApnsServerListener {
         @Override
         public void handlePushNotificationAccepted(Http2Headers headers, ByteBuf payload) {
+            acceptedCount.incrementAndGet();
             received.add(new Received(toMap(headers), text(payload), null));
         }
 

@@ -75,6 +75,19 @@ public final class ApnsProvider implements PushProvider {
     private final ApnsClient client;
     private final String topic;
     private final ApnsPayloadShaper shaper;
+
+    /**
+     * Shaped payloads by content: every recipient of one notification gets the same payload, and shaping
+     * (parsing Moodle's extra, fitting 4 KiB) would otherwise be repeated for each of up to 100,000 of them.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<PayloadKey, Optional<ApnsPayloadShaper.Shaped>> shapedPayloads = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** What a payload depends on (the token and idempotency key go in headers, not the payload). */
+    private record PayloadKey(String alert, String title, String jsonExtra, Integer badge, String sound) {
+        static PayloadKey of(PushMessage m) {
+            return new PayloadKey(m.alert(), m.title(), m.jsonExtra(), m.badge(), m.sound());
+        }
+    }
     private final Semaphore inFlight;
     private final int maxInFlight;
     private final Duration acquireTimeout;
@@ -159,7 +172,10 @@ public final class ApnsProvider implements PushProvider {
         }
         final SimpleApnsPushNotification notification;
         try {
-            Optional<ApnsPayloadShaper.Shaped> shaped = shaper.shape(message);
+            Optional<ApnsPayloadShaper.Shaped> shaped = shapedPayloads.computeIfAbsent(PayloadKey.of(message), k -> shaper.shape(message));
+            if (shapedPayloads.size() > 1024) {
+                shapedPayloads.clear();
+            }
             if (shaped.isEmpty()) {
                 return CompletableFuture.completedFuture(new SendOutcome.Failed("payload-too-large"));
             }

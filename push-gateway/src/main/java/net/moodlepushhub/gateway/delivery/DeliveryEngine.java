@@ -247,13 +247,20 @@ public class DeliveryEngine {
                 return;
             }
             batch.add(first);
-            // Gather a little more so answers are written in batches, not one transaction each.
-            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(10);
-            while (batch.size() < 2000 && System.nanoTime() < until) {
+            // Gather a little more so answers are written in batches, not one transaction each (waiting, not
+            // spinning: on a small machine a spinning recorder takes the CPU the senders need).
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
+            while (batch.size() < 2000) {
                 results.drainTo(batch, 2000 - batch.size());
-                if (batch.size() < 2000) {
-                    Thread.onSpinWait();
+                long left = until - System.nanoTime();
+                if (batch.size() >= 2000 || left <= 0) {
+                    break;
                 }
+                DeliveryStore.Result next = results.poll(left, TimeUnit.NANOSECONDS);
+                if (next == null) {
+                    break;
+                }
+                batch.add(next);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
