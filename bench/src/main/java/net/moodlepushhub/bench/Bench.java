@@ -53,6 +53,9 @@ public final class Bench {
         if (which.equals("revocation") || which.equals("all")) {
             revocation(root, Integer.getInteger("bench.revocations", 30));
         }
+        if (which.equals("limiter") || which.equals("all")) {
+            limiter(root);
+        }
         // Pushy's and the JDK HTTP client's threads would otherwise keep exec:java waiting.
         System.exit(0);
     }
@@ -135,35 +138,99 @@ public final class Bench {
         }
     }
 
-    /** Time from the hub's revocation decision to the gateway refusing the key. */
+    /**
+     * Time from the hub's decision to the gateway refusing: key revocations (rotation) and site suspensions
+     * by an admin, alternately. Measured from the hub's answer (the decision is committed by then).
+     */
     static void revocation(Path root, int runs) throws Exception {
         try (Stack stack = Stack.start(root, true)) {
             Map<String, Object> site = stack.registerSite("/revocation");
             String siteId = (String) site.get("siteId");
             String management = (String) site.get("managementToken");
             String key = (String) site.get("siteKey");
-            List<Double> millis = new ArrayList<>();
+            String admin = stack.adminSession();
+            List<Double> revoked = new ArrayList<>();
+            List<Double> suspended = new ArrayList<>();
             for (int r = 0; r < runs; r++) {
                 if (stack.gatewayApi.send("GET", "api/v1/deliveries", null, key).status() != 200) {
                     throw new IllegalStateException("fresh key refused");
                 }
-                HttpJson.Answer rotated = stack.hubApi.send("POST", "api/v1/sites/" + siteId + "/keys", null, management);
-                long decided = System.nanoTime();
-                while (stack.gatewayApi.send("GET", "api/v1/deliveries", null, key).status() != 401) {
-                    if (System.nanoTime() - decided > TimeUnit.SECONDS.toNanos(10)) {
-                        throw new IllegalStateException("revoked key still accepted after 10 s");
+                if (r % 2 == 0) {
+                    HttpJson.Answer rotated = stack.hubApi.send("POST", "api/v1/sites/" + siteId + "/keys", null, management);
+                    revoked.add(untilStatus(stack, key, 401));
+                    key = rotated.get("siteKey");
+                } else {
+                    HttpJson.Answer s = stack.hubApi.send("POST", "api/v1/admin/sites/" + siteId + "/suspend", "{\"reason\":\"bench\"}", admin);
+                    if (s.status() != 200) {
+                        throw new IllegalStateException(s.toString());
                     }
-                    Thread.sleep(2);
+                    suspended.add(untilStatus(stack, key, 403));
+                    stack.hubApi.send("POST", "api/v1/admin/sites/" + siteId + "/reinstate", "{\"reason\":\"bench\"}", admin);
+                    untilStatus(stack, key, 200);
                 }
-                // Measured from the hub's answer (the decision is committed by then); the request itself is excluded.
-                millis.add((System.nanoTime() - decided) / 1e6);
-                key = rotated.get("siteKey");
             }
-            Collections.sort(millis);
-            System.out.printf(Locale.ROOT, "%nrevocation: %d key rotations, time from the hub's decision to the gateway refusing the old key%n", runs);
-            System.out.printf(Locale.ROOT, "  median %6.1f ms   p90 %6.1f ms   worst %6.1f ms   (budget 1000 ms; worst/budget %.3f)%n",
-                    millis.get(millis.size() / 2), millis.get((int) (millis.size() * 0.9)), millis.get(millis.size() - 1), millis.get(millis.size() - 1) / 1000);
+            System.out.printf(Locale.ROOT, "%nrevocation: time from the hub's decision to the gateway refusing (budget 1000 ms)%n");
+            print("key revoked (rotation)", revoked);
+            print("site suspended (admin)", suspended);
         }
+    }
+
+    private static double untilStatus(Stack stack, String key, int status) throws Exception {
+        long decided = System.nanoTime();
+        while (stack.gatewayApi.send("GET", "api/v1/deliveries", null, key).status() != status) {
+            if (System.nanoTime() - decided > TimeUnit.SECONDS.toNanos(10)) {
+                throw new IllegalStateException("gateway did not answer " + status + " within 10 s");
+            }
+            Thread.sleep(2);
+        }
+        return (System.nanoTime() - decided) / 1e6;
+    }
+
+    private static void print(String what, List<Double> millis) {
+        Collections.sort(millis);
+        System.out.printf(Locale.ROOT, "  %-24s n=%-3d median %6.1f ms   p90 %6.1f ms   worst %6.1f ms   worst/budget %.3f%n", what, millis.size(),
+                millis.get(millis.size() / 2), millis.get((int) (millis.size() * 0.9)), millis.get(millis.size() - 1), millis.get(millis.size() - 1) / 1000);
+    }
+
+    /**
+     * The rate limiter's own cost per request (the in-memory path a single instance uses), against the median
+     * latency of a cheap authenticated gateway request measured in the same run.
+     */
+    static void limiter(Path root) throws Exception {
+        net.moodlepushhub.gateway.quota.RateLimiter limiter = new net.moodlepushhub.gateway.quota.RateLimiter();
+        net.moodlepushhub.gateway.quota.Limit limit = new net.moodlepushhub.gateway.quota.Limit("notifications-minute", 1_000_000_000L, Duration.ofMinutes(1));
+        String[] sites = new String[10_000];
+        for (int i = 0; i < sites.length; i++) {
+            sites[i] = java.util.UUID.randomUUID().toString();
+        }
+        for (int i = 0; i < 2_000_000; i++) {
+            limiter.take(sites[i % sites.length], limit, 1);
+        }
+        int n = 5_000_000;
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            limiter.take(sites[i % sites.length], limit, 1);
+        }
+        double nsPerTake = (System.nanoTime() - start) / (double) n;
+        double requestMicros;
+        try (Stack stack = Stack.start(root, true)) {
+            Map<String, Object> site = stack.registerSite("/limiter");
+            String key = (String) site.get("siteKey");
+            List<Double> micros = new ArrayList<>();
+            for (int i = 0; i < 1500; i++) {
+                long t = System.nanoTime();
+                stack.gatewayApi.send("GET", "api/v1/deliveries?limit=1", null, key);
+                if (i >= 500) {
+                    micros.add((System.nanoTime() - t) / 1e3);
+                }
+            }
+            Collections.sort(micros);
+            requestMicros = micros.get(micros.size() / 2);
+        }
+        System.out.printf(Locale.ROOT, "%nlimiter: token bucket take, in-memory path, 10,000 sites%n");
+        System.out.printf(Locale.ROOT, "  baseline  median authenticated gateway request : %8.1f us%n", requestMicros);
+        System.out.printf(Locale.ROOT, "  limiter   one take                             : %8.3f us%n", nsPerTake / 1000);
+        System.out.printf(Locale.ROOT, "  ratio     take / request                       : %8.5f  (a send takes 2: per minute and per day)%n", nsPerTake / 1000 / requestMicros);
     }
 
     /** Pushy's own client sending straight to the mock: the baseline for delivery throughput. */

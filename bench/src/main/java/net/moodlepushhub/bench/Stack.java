@@ -39,13 +39,14 @@ final class Stack implements AutoCloseable {
     PayaraMicroProcess gateway;
     HttpJson gatewayApi;
     final String gatewayDb;
+    final String hubDb;
 
     private Stack(Path root, boolean withGateway) throws Exception {
         this.root = root;
         Path work = root.resolve("bench/target/run");
         Files.createDirectories(work);
         site = new StandInSite(0);
-        String hubDb = fresh("mph_bench_hub");
+        hubDb = fresh("mph_bench_hub");
         gatewayDb = fresh("mph_bench_gateway");
         Map<String, String> hubProps = new HashMap<>();
         hubProps.put("hub.db.url", DB_SERVER + hubDb);
@@ -103,6 +104,32 @@ final class Stack implements AutoCloseable {
             throw new IllegalStateException("verification failed: " + verified);
         }
         return verified.json();
+    }
+
+    /**
+     * Creates a hub admin with the documented command ({@code ./hub-admin create-admin}) and logs in.
+     *
+     * @return an admin session token
+     */
+    String adminSession() throws Exception {
+        String password = "bench-" + UUID.randomUUID();
+        ProcessBuilder pb = new ProcessBuilder(root.resolve("hub-admin").toString(), "create-admin", "bench")
+                .directory(root.toFile()).redirectErrorStream(true);
+        pb.environment().put("HUB_DB_URL", DB_SERVER + hubDb);
+        pb.environment().put("HUB_DB_USER", DB_USER);
+        pb.environment().put("HUB_DB_PASSWORD", DB_PASSWORD);
+        Process p = pb.start();
+        p.getOutputStream().write((password + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("hub-admin failed: " + out);
+        }
+        HttpJson.Answer login = hubApi.send("POST", "api/v1/admin/login", "{\"username\":\"bench\",\"password\":\"" + password + "\"}", null);
+        if (login.status() != 200) {
+            throw new IllegalStateException("admin login failed: " + login);
+        }
+        return login.get("token");
     }
 
     /** Inserts confirmed APNs device tokens for a site straight into the gateway's database (set-up, not measured). */
