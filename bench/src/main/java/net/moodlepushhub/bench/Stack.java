@@ -3,9 +3,10 @@ package net.moodlepushhub.bench;
 import net.moodlepushhub.testsupport.HttpJson;
 import net.moodlepushhub.testsupport.MockApnsFixture;
 import net.moodlepushhub.testsupport.PayaraMicroProcess;
+import net.moodlepushhub.testsupport.SiteRegistrar;
+import net.moodlepushhub.testsupport.StackConfig;
 import net.moodlepushhub.testsupport.StandInSite;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -15,7 +16,6 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -48,16 +48,9 @@ final class Stack implements AutoCloseable {
         site = new StandInSite(0);
         hubDb = fresh("mph_bench_hub");
         gatewayDb = fresh("mph_bench_gateway");
-        Map<String, String> hubProps = new HashMap<>();
-        hubProps.put("hub.db.url", DB_SERVER + hubDb);
-        hubProps.put("hub.db.user", DB_USER);
-        hubProps.put("hub.db.password", DB_PASSWORD);
-        hubProps.put("hub.verifier.allow-private-networks", "true");
-        hubProps.put("hub.verifier.allowed-ports", "80,443," + URI.create(site.baseUrl()).getPort());
-        hubProps.put("hub.challenge.max-attempts-per-minute", "1000");
-        hubProps.put("hub.feed.token", FEED_TOKEN);
         int hubPort = PayaraMicroProcess.freePort();
-        hubProps.put("hub.public-url", "http://127.0.0.1:" + hubPort);
+        Map<String, String> hubProps = StackConfig.hub(DB_SERVER + hubDb, DB_USER, DB_PASSWORD, hubPort, site, FEED_TOKEN);
+        hubProps.put("hub.challenge.max-attempts-per-minute", "1000");
         hub = new PayaraMicroProcess(root.resolve("target/payara-micro.jar"), root.resolve("hub-server/target/hub-server.war"),
                 hubPort, work.resolve("hub.log"), hubProps).start();
         hubApi = new HttpJson(hub.baseUrl());
@@ -67,18 +60,7 @@ final class Stack implements AutoCloseable {
             apns = Boolean.getBoolean("bench.apns.validating") ? MockApnsFixture.start()
                     : MockApnsFixture.start(MockApnsFixture.DEFAULT_TOPIC, new com.eatthepath.pushy.apns.server.AcceptAllPushNotificationHandlerFactory());
             Path p8 = apns.writeFiles(work.resolve("apns"));
-            Map<String, String> gw = new HashMap<>();
-            gw.put("gateway.db.url", DB_SERVER + gatewayDb);
-            gw.put("gateway.db.user", DB_USER);
-            gw.put("gateway.db.password", DB_PASSWORD);
-            gw.put("gateway.hub-url", hub.baseUrl().replaceAll("/$", ""));
-            gw.put("gateway.hub-feed-token", FEED_TOKEN);
-            gw.put("gateway.apns.key-file", p8.toString());
-            gw.put("gateway.apns.team-id", apns.teamId());
-            gw.put("gateway.apns.key-id", apns.keyId());
-            gw.put("gateway.apns.topic", apns.topic());
-            gw.put("gateway.apns.server", "127.0.0.1:" + apns.port());
-            gw.put("gateway.apns.trust-cert-file", p8.getParent().resolve("apns-server.pem").toString());
+            Map<String, String> gw = StackConfig.gateway(DB_SERVER + gatewayDb, DB_USER, DB_PASSWORD, hub.baseUrl(), FEED_TOKEN, apns, p8.getParent());
             gateway = new PayaraMicroProcess(root.resolve("target/payara-micro.jar"), root.resolve("push-gateway/target/push-gateway.war"),
                     PayaraMicroProcess.freePort(), work.resolve("gateway.log"), gw).start();
             gatewayApi = new HttpJson(gateway.baseUrl());
@@ -91,19 +73,7 @@ final class Stack implements AutoCloseable {
 
     /** Registers and verifies a site; returns the verification answer (keys, management token). */
     Map<String, Object> registerSite(String path) {
-        HttpJson.Answer created = hubApi.send("POST", "api/v1/sites", "{\"url\":\"" + site.baseUrl() + path
-                + "\",\"name\":\"Bench\",\"contactEmail\":\"bench@example.org\",\"users\":100,\"activeUsers\":10}", null);
-        if (created.status() != 201) {
-            throw new IllegalStateException("registration failed: " + created);
-        }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> challenge = (Map<String, Object>) created.json().get("challenge");
-        site.serve(URI.create((String) challenge.get("url")).getPath(), (String) challenge.get("content"));
-        HttpJson.Answer verified = hubApi.send("POST", "api/v1/sites/" + created.get("siteId") + "/verification", null, null);
-        if (verified.status() != 200) {
-            throw new IllegalStateException("verification failed: " + verified);
-        }
-        return verified.json();
+        return SiteRegistrar.registerAndVerify(hubApi, site, site.baseUrl() + path, Map.of());
     }
 
     /**
@@ -169,14 +139,7 @@ final class Stack implements AutoCloseable {
 
     @Override
     public void close() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        hub.close();
-        if (apns != null) {
-            apns.close();
-        }
-        site.close();
+        StackConfig.closeAll(gateway, hub, apns, site);
     }
 
 }

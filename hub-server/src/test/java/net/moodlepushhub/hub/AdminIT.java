@@ -4,15 +4,9 @@ import net.moodlepushhub.hub.admin.CreateAdmin;
 import net.moodlepushhub.testsupport.HttpJson;
 import net.moodlepushhub.testsupport.HttpJson.Answer;
 import net.moodlepushhub.testsupport.MariaDbDatabases;
-import net.moodlepushhub.testsupport.StandInSite;
-import org.jboss.arquillian.container.test.api.Deployment;
+import net.moodlepushhub.testsupport.SiteRegistrar;
 import org.jboss.arquillian.container.test.api.RunAsClient;
 import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
-import org.jboss.shrinkwrap.api.ShrinkWrap;
-import org.jboss.shrinkwrap.api.spec.WebArchive;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -50,12 +44,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @ExtendWith(ArquillianExtension.class)
 @RunAsClient
-class AdminIT {
+class AdminIT extends HubIntegrationTest {
 
-    static final String DB_URL = System.getProperty("it.db.url");
-    static final String DB_USER = System.getProperty("it.db.user", "root");
-    static final String DB_PASSWORD = System.getProperty("it.db.password", "");
-    static final int SITE_PORT = Integer.getInteger("it.site.port", 18765);
     static final String FEED = "it-feed-token";
     static final String PASSWORD = "it-password-" + UUID.randomUUID();
     /** Operator names are unique per run: the MariaDB database outlives a run. */
@@ -63,29 +53,7 @@ class AdminIT {
     static final String ADMIN = "admin-" + RUN;
     static final String AUDITOR = "auditor-" + RUN;
 
-    static StandInSite site;
     static boolean operatorsCreated;
-
-    @ArquillianResource
-    URL base;
-
-    HttpJson hub;
-
-    @Deployment(testable = false)
-    static WebArchive deployment() {
-        MariaDbDatabases.ensureExists(DB_URL, DB_USER, DB_PASSWORD);
-        return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("hub.war")));
-    }
-
-    @BeforeAll
-    static void startSite() throws Exception {
-        site = new StandInSite(SITE_PORT);
-    }
-
-    @AfterAll
-    static void stopSite() {
-        site.close();
-    }
 
     @BeforeEach
     void setUp() throws Exception {
@@ -411,13 +379,7 @@ class AdminIT {
     }
 
     Map<String, Object> registerAndVerifyUrl(String url) {
-        Answer created = register(url);
-        assertThat(created.status()).as(created.toString()).isEqualTo(201);
-        Map<String, Object> challenge = (Map<String, Object>) created.json().get("challenge");
-        site.serve(URI.create((String) challenge.get("url")).getPath(), (String) challenge.get("content"));
-        Answer verified = hub.send("POST", "api/v1/sites/" + created.get("siteId") + "/verification", null, null);
-        assertThat(verified.status()).as(verified.toString()).isEqualTo(200);
-        return verified.json();
+        return SiteRegistrar.registerAndVerify(hub, site, url, Map.of());
     }
 
     String siteStatus(Map<String, Object> s) {

@@ -13,20 +13,13 @@ import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import net.moodlepushhub.testsupport.HttpJson;
 import net.moodlepushhub.testsupport.HttpJson.Answer;
 import net.moodlepushhub.testsupport.MariaDbDatabases;
-import net.moodlepushhub.testsupport.StandInSite;
-import org.jboss.arquillian.container.test.api.Deployment;
+import net.moodlepushhub.testsupport.SiteRegistrar;
 import org.jboss.arquillian.container.test.api.RunAsClient;
 import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
-import org.jboss.shrinkwrap.api.ShrinkWrap;
-import org.jboss.shrinkwrap.api.spec.WebArchive;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.File;
 import java.net.URI;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
@@ -46,36 +39,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 @ExtendWith(ArquillianExtension.class)
 @RunAsClient
-class RegistrationIT {
+class RegistrationIT extends HubIntegrationTest {
 
-    static final String DB_URL = System.getProperty("it.db.url");
-    static final String DB_USER = System.getProperty("it.db.user", "root");
-    static final String DB_PASSWORD = System.getProperty("it.db.password", "");
-    static final int SITE_PORT = Integer.getInteger("it.site.port", 18765);
 
-    static StandInSite site;
-
-    @ArquillianResource
-    URL base;
-
-    HttpJson hub;
-
-    @Deployment(testable = false)
-    static WebArchive deployment() {
-        // The database must exist before the hub starts and migrates it.
-        MariaDbDatabases.ensureExists(DB_URL, DB_USER, DB_PASSWORD);
-        return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("hub.war")));
-    }
-
-    @BeforeAll
-    static void startSite() throws Exception {
-        site = new StandInSite(SITE_PORT);
-    }
-
-    @AfterAll
-    static void stopSite() {
-        site.close();
-    }
 
     @BeforeEach
     void client() {
@@ -249,18 +215,11 @@ class RegistrationIT {
     // ---------------------------------------------------------------- helpers
 
     Answer register(String url, int users, int active) {
-        return hub.send("POST", "api/v1/sites", "{\"url\":\"" + url + "\",\"name\":\"Test site\",\"contactEmail\":\"admin@example.org\",\"users\":"
-                + users + ",\"activeUsers\":" + active + "}", null);
+        return SiteRegistrar.register(hub, url, Map.of("users", users, "activeUsers", active));
     }
 
     Map<String, Object> registerAndVerify(String url) {
-        Answer created = register(url, 100, 10);
-        assertThat(created.status()).as(created.toString()).isEqualTo(201);
-        Map<String, Object> challenge = (Map<String, Object>) created.json().get("challenge");
-        site.serve(URI.create((String) challenge.get("url")).getPath(), (String) challenge.get("content"));
-        Answer verified = hub.send("POST", "api/v1/sites/" + created.get("siteId") + "/verification", null, null);
-        assertThat(verified.status()).as(verified.toString()).isEqualTo(200);
-        return verified.json();
+        return SiteRegistrar.registerAndVerify(hub, site, url, Map.of());
     }
 
     DefaultJWTProcessor<SecurityContext> processor(String typ) throws Exception {

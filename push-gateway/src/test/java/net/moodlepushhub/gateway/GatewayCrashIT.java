@@ -6,18 +6,18 @@ import net.moodlepushhub.testsupport.HttpJson.Answer;
 import net.moodlepushhub.testsupport.MariaDbDatabases;
 import net.moodlepushhub.testsupport.MockApnsFixture;
 import net.moodlepushhub.testsupport.PayaraMicroProcess;
+import net.moodlepushhub.testsupport.SiteRegistrar;
+import net.moodlepushhub.testsupport.StackConfig;
 import net.moodlepushhub.testsupport.StandInSite;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -61,28 +61,10 @@ class GatewayCrashIT {
         Path jar = Path.of(System.getProperty("payara.microJar"));
 
         int hubPort = PayaraMicroProcess.freePort();
-        Map<String, String> hubProps = new LinkedHashMap<>();
-        hubProps.put("hub.db.url", HUB_DB_URL);
-        hubProps.put("hub.db.user", DB_USER);
-        hubProps.put("hub.db.password", DB_PASSWORD);
-        hubProps.put("hub.public-url", "http://127.0.0.1:" + hubPort);
-        hubProps.put("hub.verifier.allow-private-networks", "true");
-        hubProps.put("hub.verifier.allowed-ports", "80,443," + URI.create(site.baseUrl()).getPort());
-        hubProps.put("hub.feed.token", FEED_TOKEN);
-        hubProcess = new PayaraMicroProcess(jar, Path.of(System.getProperty("hub.war")), hubPort, work.resolve("hub.log"), hubProps).start();
+        hubProcess = new PayaraMicroProcess(jar, Path.of(System.getProperty("hub.war")), hubPort, work.resolve("hub.log"),
+                StackConfig.hub(HUB_DB_URL, DB_USER, DB_PASSWORD, hubPort, site, FEED_TOKEN)).start();
 
-        Map<String, String> gw = new LinkedHashMap<>();
-        gw.put("gateway.db.url", DB_URL);
-        gw.put("gateway.db.user", DB_USER);
-        gw.put("gateway.db.password", DB_PASSWORD);
-        gw.put("gateway.hub-url", hubProcess.baseUrl());
-        gw.put("gateway.hub-feed-token", FEED_TOKEN);
-        gw.put("gateway.apns.server", apns.host() + ":" + apns.port());
-        gw.put("gateway.apns.trust-cert-file", work.resolve("apns-server.pem").toString());
-        gw.put("gateway.apns.key-file", p8.toString());
-        gw.put("gateway.apns.team-id", apns.teamId());
-        gw.put("gateway.apns.key-id", apns.keyId());
-        gw.put("gateway.apns.topic", apns.topic());
+        Map<String, String> gw = StackConfig.gateway(DB_URL, DB_USER, DB_PASSWORD, hubProcess.baseUrl(), FEED_TOKEN, apns, work);
         // What the killed instance had claimed comes back after its lease: short here so the test is quick.
         gw.put("gateway.delivery.lease", "PT10S");
         gatewayProcess = new PayaraMicroProcess(jar, Path.of(System.getProperty("gateway.war")), PayaraMicroProcess.freePort(),
@@ -91,18 +73,7 @@ class GatewayCrashIT {
 
     @AfterAll
     static void stop() {
-        if (gatewayProcess != null) {
-            gatewayProcess.stop();
-        }
-        if (hubProcess != null) {
-            hubProcess.stop();
-        }
-        if (apns != null) {
-            apns.close();
-        }
-        if (site != null) {
-            site.close();
-        }
+        StackConfig.closeAll(gatewayProcess, hubProcess, apns, site);
     }
 
     @Test
@@ -172,15 +143,8 @@ class GatewayCrashIT {
     }
 
     static String register(HttpJson hub) {
-        String url = site.baseUrl() + "/moodle-" + UUID.randomUUID();
-        Answer created = hub.send("POST", "api/v1/sites", JSONObjectUtils.toJSONString(Map.of("url", url, "name", "Crash IT", "contactEmail",
-                "admin@example.org", "users", 1000, "activeUsers", 500)), null);
-        assertThat(created.status()).as(created.toString()).isEqualTo(201);
-        Map<String, Object> challenge = (Map<String, Object>) created.json().get("challenge");
-        site.serve(URI.create((String) challenge.get("url")).getPath(), (String) challenge.get("content"));
-        Answer verified = hub.send("POST", "api/v1/sites/" + created.get("siteId") + "/verification", null, null);
-        assertThat(verified.status()).as(verified.toString()).isEqualTo(200);
-        return verified.get("siteKey");
+        return (String) SiteRegistrar.registerAndVerify(hub, site, site.baseUrl() + "/moodle-" + UUID.randomUUID(),
+                Map.of("users", 1000, "activeUsers", 500)).get("siteKey");
     }
 
     static void await(Duration timeout, String what, BooleanSupplier condition) {

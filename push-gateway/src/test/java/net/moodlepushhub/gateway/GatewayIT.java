@@ -18,6 +18,8 @@ import net.moodlepushhub.testsupport.HttpJson.Answer;
 import net.moodlepushhub.testsupport.MariaDbDatabases;
 import net.moodlepushhub.testsupport.MockApnsFixture;
 import net.moodlepushhub.testsupport.PayaraMicroProcess;
+import net.moodlepushhub.testsupport.SiteRegistrar;
+import net.moodlepushhub.testsupport.StackConfig;
 import net.moodlepushhub.testsupport.StandInSite;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.container.test.api.RunAsClient;
@@ -114,30 +116,12 @@ class GatewayIT {
         Files.writeString(serviceAccount, fcm.serviceAccountJson());
 
         int hubPort = PayaraMicroProcess.freePort();
-        Map<String, String> hubProps = new LinkedHashMap<>();
-        hubProps.put("hub.db.url", HUB_DB_URL);
-        hubProps.put("hub.db.user", DB_USER);
-        hubProps.put("hub.db.password", DB_PASSWORD);
-        hubProps.put("hub.public-url", "http://127.0.0.1:" + hubPort);
-        hubProps.put("hub.verifier.allow-private-networks", "true");
-        hubProps.put("hub.verifier.allowed-ports", "80,443," + URI.create(site.baseUrl()).getPort());
-        hubProps.put("hub.feed.token", FEED_TOKEN);
         hubProcess = new PayaraMicroProcess(Path.of(System.getProperty("payara.microJar")), Path.of(System.getProperty("hub.war")),
-                hubPort, work.resolve("hub.log"), hubProps).start();
+                hubPort, work.resolve("hub.log"), StackConfig.hub(HUB_DB_URL, DB_USER, DB_PASSWORD, hubPort, site, FEED_TOKEN)).start();
         hub = new HttpJson(hubProcess.baseUrl());
 
         Properties gw = new Properties();
-        gw.setProperty("gateway.db.url", DB_URL);
-        gw.setProperty("gateway.db.user", DB_USER);
-        gw.setProperty("gateway.db.password", DB_PASSWORD);
-        gw.setProperty("gateway.hub-url", hubProcess.baseUrl());
-        gw.setProperty("gateway.hub-feed-token", FEED_TOKEN);
-        gw.setProperty("gateway.apns.server", apns.host() + ":" + apns.port());
-        gw.setProperty("gateway.apns.trust-cert-file", work.resolve("apns-server.pem").toString());
-        gw.setProperty("gateway.apns.key-file", p8.toString());
-        gw.setProperty("gateway.apns.team-id", apns.teamId());
-        gw.setProperty("gateway.apns.key-id", apns.keyId());
-        gw.setProperty("gateway.apns.topic", apns.topic());
+        gw.putAll(StackConfig.gateway(DB_URL, DB_USER, DB_PASSWORD, hubProcess.baseUrl(), FEED_TOKEN, apns, work));
         gw.setProperty("gateway.fcm.service-account-file", serviceAccount.toString());
         gw.setProperty("gateway.fcm.base-url", fcm.baseUrl());
         gw.setProperty("gateway.fcm.token-uri", fcm.tokenUri());
@@ -160,18 +144,7 @@ class GatewayIT {
 
     @AfterAll
     static void stopPeers() {
-        if (hubProcess != null) {
-            hubProcess.stop();
-        }
-        if (apns != null) {
-            apns.close();
-        }
-        if (fcm != null) {
-            fcm.close();
-        }
-        if (site != null) {
-            site.close();
-        }
+        StackConfig.closeAll(hubProcess, apns, fcm, site);
     }
 
     @BeforeEach
@@ -627,15 +600,10 @@ class GatewayIT {
 
     static Site register(String moodleSiteId) {
         String url = site.baseUrl() + "/moodle-" + UUID.randomUUID();
-        Answer created = hub.send("POST", "api/v1/sites", json(Map.of("url", url, "name", "IT Moodle", "contactEmail", "admin@example.org",
-                "users", 120, "activeUsers", 40, "moodleSiteId", moodleSiteId)), null);
-        assertThat(created.status()).as(created.toString()).isEqualTo(201);
-        Map<String, Object> challenge = (Map<String, Object>) created.json().get("challenge");
-        site.serve(URI.create((String) challenge.get("url")).getPath(), (String) challenge.get("content"));
-        Answer verified = hub.send("POST", "api/v1/sites/" + created.get("siteId") + "/verification", null, null);
-        assertThat(verified.status()).as(verified.toString()).isEqualTo(200);
-        return new Site(verified.get("siteId"), url, moodleSiteId, verified.get("siteKey"), verified.get("deviceKey"),
-                verified.get("moodleAccessKey"), verified.get("managementToken"));
+        Map<String, Object> v = SiteRegistrar.registerAndVerify(hub, site, url,
+                Map.of("name", "IT Moodle", "users", 120, "activeUsers", 40, "moodleSiteId", moodleSiteId));
+        return new Site((String) v.get("siteId"), url, moodleSiteId, (String) v.get("siteKey"), (String) v.get("deviceKey"),
+                (String) v.get("moodleAccessKey"), (String) v.get("managementToken"));
     }
 
     void registerConfirmed(Site s, String token, String device) {

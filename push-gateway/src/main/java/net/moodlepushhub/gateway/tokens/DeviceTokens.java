@@ -123,7 +123,7 @@ public class DeviceTokens {
                 }
             }
             if (confirmed && !settings.legacyCreateConfirmed()) {
-                throw Problem.of(404, "token-not-registered", "This device token is not registered for this site.").toException();
+                throw notRegistered();
             }
             try (PreparedStatement insert = c.prepareStatement(
                     "insert into device_token (site_id, token, platform, device, confirmed, created_at, confirmed_at) values (?, ?, ?, ?, ?, ?, ?)")) {
@@ -145,16 +145,26 @@ public class DeviceTokens {
      *
      * @param siteId the site
      * @param token  the token
-     * @return true when there was one
+     * @throws net.moodlepushhub.common.problem.ProblemException {@code 404 token-not-registered} when the site has no such token
      */
-    public boolean delete(String siteId, String token) {
-        return db.inTransaction(c -> {
+    public void delete(String siteId, String token) {
+        boolean deleted = db.inTransaction(c -> {
             try (PreparedStatement st = c.prepareStatement("delete from device_token where site_id = ? and token = ?")) {
                 st.setString(1, siteId);
                 st.setString(2, token);
                 return st.executeUpdate() > 0;
             }
         });
+        if (!deleted) {
+            throw notRegistered();
+        }
+    }
+
+    /**
+     * @return the answer for a token the site has not registered, the same whoever else holds it
+     */
+    public static net.moodlepushhub.common.problem.ProblemException notRegistered() {
+        return Problem.of(404, "token-not-registered", "This device token is not registered for this site.").toException();
     }
 
     /**
@@ -220,7 +230,7 @@ public class DeviceTokens {
             st.setString(2, token);
             try (ResultSet rs = st.executeQuery()) {
                 if (!rs.next()) {
-                    throw Problem.of(404, "token-not-registered", "This device token is not registered for this site.").toException();
+                    throw notRegistered();
                 }
                 return rs.getLong(1);
             }

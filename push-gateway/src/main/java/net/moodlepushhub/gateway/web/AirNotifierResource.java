@@ -68,7 +68,7 @@ public class AirNotifierResource {
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Moodle's create_token(): registers (device key) or confirms (site key) a device token")
     public Map<String, String> createToken(@PathParam("pushid") String pushId, byte[] body) {
-        Caller caller = legacyCaller();
+        Caller caller = auth.requireTokenRegistration(headers, true);
         String device = FormFields.parse(headers.getMediaType(), body).get("device");
         boolean siteKey = caller.kind() == AccessKeyKind.SITE;
         DeviceTokens.Result result = tokens.register(caller.siteId(), pushId, device, siteKey);
@@ -80,9 +80,7 @@ public class AirNotifierResource {
     @Operation(summary = "Removes the site's binding of a device token")
     public Response deleteToken(@PathParam("pushid") String pushId) {
         Caller caller = auth.requireLegacy(headers, AccessKeyKind.Scope.CONFIRM_TOKEN);
-        if (!tokens.delete(caller.siteId(), pushId)) {
-            throw Problem.of(404, "token-not-registered", "This device token is not registered for this site.").toException();
-        }
+        tokens.delete(caller.siteId(), pushId);
         return Response.noContent().build();
     }
 
@@ -99,23 +97,11 @@ public class AirNotifierResource {
         }
         NotificationService.Accepted accepted = notifications.send(caller, PushBodies.message(o), List.of(token));
         if (accepted.queued() == 0) {
-            throw Problem.of(404, "token-not-registered", "This device token is not registered for this site.").toException();
+            throw DeviceTokens.notRegistered();
         }
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("status", "ok");
         answer.put("notificationId", accepted.notificationId());
         return Response.accepted(answer).build();
-    }
-
-    /** A device key may create tokens, a site key confirms them: either scope will do here. */
-    private Caller legacyCaller() {
-        try {
-            return auth.requireLegacy(headers, AccessKeyKind.Scope.CONFIRM_TOKEN);
-        } catch (net.moodlepushhub.common.problem.ProblemException e) {
-            if (e.problem().status() != 403) {
-                throw e;
-            }
-            return auth.requireLegacy(headers, AccessKeyKind.Scope.CREATE_TOKEN);
-        }
     }
 }

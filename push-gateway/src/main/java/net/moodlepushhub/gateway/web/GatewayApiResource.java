@@ -66,15 +66,7 @@ public class GatewayApiResource {
     @Operation(summary = "Register a device token", description = "With a device key the token is unconfirmed (purged after a minute unless the site confirms it); with a site key it is confirmed for that site.")
     public Response registerToken(String body) {
         JsonObject o = PushBodies.parse(body);
-        Caller caller;
-        try {
-            caller = auth.require(headers, AccessKeyKind.Scope.CONFIRM_TOKEN);
-        } catch (net.moodlepushhub.common.problem.ProblemException e) {
-            if (e.problem().status() != 403) {
-                throw e;
-            }
-            caller = auth.require(headers, AccessKeyKind.Scope.CREATE_TOKEN);
-        }
+        Caller caller = auth.requireTokenRegistration(headers, false);
         String token = o.getString("token", null);
         String device = o.getString("device", null);
         boolean confirm = caller.kind() == AccessKeyKind.SITE;
@@ -91,9 +83,7 @@ public class GatewayApiResource {
     @Operation(summary = "Remove the site's binding of a device token")
     public Response deleteToken(@PathParam("token") String token) {
         Caller caller = auth.require(headers, AccessKeyKind.Scope.CONFIRM_TOKEN);
-        if (!tokens.delete(caller.siteId(), token)) {
-            throw Problem.of(404, "token-not-registered", "This device token is not registered for this site.").toException();
-        }
+        tokens.delete(caller.siteId(), token);
         return Response.noContent().build();
     }
 

@@ -3,7 +3,9 @@ package net.moodlepushhub.gateway.web;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.HttpHeaders;
+import net.moodlepushhub.common.keys.AccessKeyKind;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.common.problem.ProblemException;
 import net.moodlepushhub.gateway.keys.AccessKeyVerifier;
 import net.moodlepushhub.gateway.keys.Caller;
 
@@ -59,6 +61,24 @@ public class KeyAuthentication {
                     .with("error", LEGACY_INVALID_KEY)
                     .with("reason", e.reason())
                     .toException();
+        }
+    }
+
+    /**
+     * For registering a device token: a site key ({@code confirm_token}) or a device key ({@code create_token}).
+     *
+     * @param headers the request headers
+     * @param legacy  whether an invalid key gets the AirNotifier answer ({@link #requireLegacy}) or 401
+     * @return the caller
+     */
+    public Caller requireTokenRegistration(HttpHeaders headers, boolean legacy) {
+        try {
+            return legacy ? requireLegacy(headers, AccessKeyKind.Scope.CONFIRM_TOKEN) : require(headers, AccessKeyKind.Scope.CONFIRM_TOKEN);
+        } catch (ProblemException e) {
+            if (e.problem().status() != 403 || !"insufficient-scope".equals(e.problem().slug())) {
+                throw e;
+            }
+            return legacy ? requireLegacy(headers, AccessKeyKind.Scope.CREATE_TOKEN) : require(headers, AccessKeyKind.Scope.CREATE_TOKEN);
         }
     }
 
