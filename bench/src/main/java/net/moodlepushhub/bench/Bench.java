@@ -45,7 +45,7 @@ public final class Bench {
             registration(root);
         }
         if (which.equals("gateway") || which.equals("all")) {
-            gateway(root, Integer.getInteger("bench.notifications", 20_000));
+            gateway(root, Integer.getInteger("bench.notifications", 40_000));
         }
         if (which.equals("broadcast") || which.equals("all")) {
             broadcast(root, Integer.getInteger("bench.devices", 100_000));
@@ -85,9 +85,21 @@ public final class Bench {
         try (Stack stack = Stack.start(root, true)) {
             Map<String, Object> site = stack.registerSite("/gateway");
             List<String> tokens = stack.seedTokens((String) site.get("siteId"), n);
+            List<String> warmup = stack.seedTokens((String) site.get("siteId"), 3000);
             String siteKey = (String) site.get("siteKey");
 
             double direct = pushyDirect(stack.apns, tokens);
+
+            // Warm the gateway up (JIT, pools, HTTP/2 connections) as Pushy was, on other devices; not measured.
+            int warm = stack.apns.acceptedCount();
+            for (int from = 0; from < warmup.size(); from += 1000) {
+                StringBuilder body = new StringBuilder("{\"alert\":\"Warm-up\",\"tokens\":[");
+                for (int i = from; i < from + 1000; i++) {
+                    body.append(i == from ? "" : ",").append('"').append(warmup.get(i)).append('"');
+                }
+                stack.gatewayApi.send("POST", "api/v1/notifications", body.append("]}").toString(), siteKey);
+            }
+            waitFor(() -> stack.apns.acceptedCount() - warm >= warmup.size(), Duration.ofMinutes(2));
 
             int before = stack.apns.acceptedCount();
             List<String> batches = new ArrayList<>();
