@@ -42,6 +42,9 @@ public class GatewayStartup {
     @Inject
     net.moodlepushhub.gateway.abuse.AbuseMonitor abuseMonitor;
 
+    @Inject
+    net.moodlepushhub.gateway.quota.UsageReporter usageReporter;
+
     void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         db.dataSource();
         providers.get(net.moodlepushhub.gateway.provider.Platform.APNS);
@@ -49,6 +52,7 @@ public class GatewayStartup {
         follower.start();
         engine.start();
         abuseMonitor.start();
+        usageReporter.start();
         LOG.info(() -> "moodle-push-hub gateway ready: hub " + settings.hubUrl() + ", audience " + settings.audience());
     }
 }

@@ -132,6 +132,7 @@ class GatewayIT {
         // Small limits and a fast abuse check, so the tests can cross them.
         gw.setProperty("gateway.quota.broadcasts-per-day", "3");
         gw.setProperty("gateway.abuse.check-interval", "PT1S");
+        gw.setProperty("gateway.quota.report-interval", "PT1S");
         gw.setProperty("gateway.abuse.min-sample", "8");
         try (OutputStream out = Files.newOutputStream(Path.of(System.getProperty("gateway.it.properties")))) {
             gw.store(out, "GatewayIT: written by the @Deployment method");
@@ -556,7 +557,7 @@ class GatewayIT {
 
     @Test
     @Order(31)
-    void aSiteOverItsLimitGets429WithRateLimitHeaders() {
+    void aSiteOverItsLimitGets429WithRateLimitHeadersAndSeesItOnTheHub() throws Exception {
         Site d = register(md5("site-d-" + UUID.randomUUID()));
         for (int i = 0; i < 3; i++) {
             Answer ok = gateway.send("POST", "api/v1/broadcasts", json(Map.of("alert", "broadcast " + i)), d.siteKey());
@@ -567,6 +568,21 @@ class GatewayIT {
         assertThat(Long.parseLong(limited.header("Retry-After"))).isPositive();
         assertThat(limited.header("RateLimit-Policy")).isEqualTo("\"broadcasts-day\";q=3;w=86400");
         assertThat(limited.header("RateLimit")).startsWith("\"broadcasts-day\";r=0;t=");
+        // The site's admin sees on the hub that the site is at its limit (the gateway reports usage every second).
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        Map<String, Object> broadcasts = null;
+        while (broadcasts == null && System.nanoTime() < deadline) {
+            Answer status = hub.send("GET", "api/v1/sites/" + d.id(), null, d.managementToken());
+            for (Map<String, Object> u : (List<Map<String, Object>>) status.json().get("usage")) {
+                if ("broadcasts-day".equals(u.get("limit"))) {
+                    broadcasts = u;
+                }
+            }
+            Thread.sleep(200);
+        }
+        assertThat(broadcasts).as("usage reported to the hub").isNotNull();
+        assertThat(broadcasts.get("remaining")).isEqualTo(0L);
+        assertThat(broadcasts.get("nearLimit")).isEqualTo(true);
         // Another site's bucket is its own.
         assertThat(gateway.send("POST", "api/v1/broadcasts", json(Map.of("alert", "other site")), siteB.siteKey()).status()).isEqualTo(202);
     }

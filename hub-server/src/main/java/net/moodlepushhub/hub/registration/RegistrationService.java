@@ -44,6 +44,9 @@ public class RegistrationService {
     QuotaPolicy quota;
 
     @Inject
+    net.moodlepushhub.hub.quota.SiteUsage usage;
+
+    @Inject
     KeyIssuer keys;
 
     @Inject
@@ -61,7 +64,7 @@ public class RegistrationService {
 
     /** A site with its verification history and key counts, for its admin. */
     public record SiteDetails(Site site, List<VerificationAttempt> attempts, long liveKeys, long revokedKeys,
-                              SiteQuota.Limits quota, int maxUsers) {
+                              SiteQuota.Limits quota, int maxUsers, List<java.util.Map<String, Object>> usage) {
     }
 
     /**
@@ -223,7 +226,7 @@ public class RegistrationService {
                     .setParameter("site", siteId).getResultList();
             long live = issued.stream().filter(k -> k.getRevokedAt() == null).count();
             SiteQuota.Limits limits = quota.overrides(em, siteId);
-            return new SiteDetails(site, attempts, live, issued.size() - live, limits, quota.maxUsers(limits));
+            return new SiteDetails(site, attempts, live, issued.size() - live, limits, quota.maxUsers(limits), usage.forSite(em, siteId));
         });
     }
 

@@ -96,6 +96,8 @@ public class SitesResource {
         quota.put("notificationsPerDay", details.quota().notificationsPerDay());
         quota.put("broadcastsPerDay", details.quota().broadcastsPerDay());
         body.put("quota", quota);
+        // How much of each delivery limit is left, as the gateways last reported; nearLimit below 20 %.
+        body.put("usage", details.usage());
         return body;
     }
 

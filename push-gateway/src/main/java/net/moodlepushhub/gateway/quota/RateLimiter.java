@@ -33,6 +33,7 @@ public class RateLimiter {
 
     private Cache<String, Bucket> shared;
     private final ConcurrentMap<String, Bucket> local = new ConcurrentHashMap<>();
+    private final java.util.Set<String> activeSites = ConcurrentHashMap.newKeySet();
 
     @PostConstruct
     void start() {
@@ -45,6 +46,26 @@ public class RateLimiter {
             shared = null;
             LOG.info(() -> "Rate limits: no JCache provider (" + e.getClass().getSimpleName() + "); buckets kept per instance");
         }
+    }
+
+    /**
+     * @return the sites that took from a bucket since the last call, which then starts a new period
+     */
+    public java.util.Set<String> drainActiveSites() {
+        java.util.Set<String> sites = new java.util.HashSet<>(activeSites);
+        activeSites.removeAll(sites);
+        return sites;
+    }
+
+    /**
+     * Reads a bucket without taking from it.
+     *
+     * @param siteId the site
+     * @param limit  the limit
+     * @return its state now
+     */
+    public Decision peek(String siteId, Limit limit) {
+        return take(siteId, limit, 0);
     }
 
     /** @return whether buckets are shared across instances */
@@ -63,6 +84,9 @@ public class RateLimiter {
     public Decision take(String siteId, Limit limit, long permits) {
         if (permits > limit.capacity()) {
             return new Decision(limit, false, 0, Duration.ofMillis(limit.window().toMillis()));
+        }
+        if (permits > 0) {
+            activeSites.add(siteId);
         }
         String key = siteId + "|" + limit.name() + "|" + limit.capacity() + "/" + limit.window().toSeconds();
         long now = System.currentTimeMillis();

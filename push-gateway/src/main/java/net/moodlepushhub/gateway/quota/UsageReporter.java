@@ -1,0 +1,101 @@
+package net.moodlepushhub.gateway.quota;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import net.moodlepushhub.gateway.GatewaySettings;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Tells the hub, periodically, how much of each delivery limit the recently active sites have left, so a
+ * site's admin sees in {@code GET /api/v1/sites/{id}} that the site is near a limit before it is refused.
+ */
+@ApplicationScoped
+public class UsageReporter {
+
+    private static final Logger LOG = Logger.getLogger(UsageReporter.class.getName());
+
+    @Inject
+    RateLimiter limiter;
+
+    @Inject
+    SiteLimits limits;
+
+    @Inject
+    GatewaySettings settings;
+
+    @Inject
+    @ConfigProperty(name = "gateway.quota.report-interval", defaultValue = "PT30S")
+    String interval;
+
+    @Resource
+    ManagedScheduledExecutorService scheduler;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private ScheduledFuture<?> task;
+
+    /** Starts the periodic report. */
+    public synchronized void start() {
+        if (task == null) {
+            long every = Duration.parse(interval).toMillis();
+            task = scheduler.scheduleWithFixedDelay(this::report, every, every, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @PreDestroy
+    synchronized void stop() {
+        if (task != null) {
+            task.cancel(true);
+        }
+    }
+
+    /** Sends one report for the sites active since the last one. */
+    public void report() {
+        Set<String> sites = limiter.drainActiveSites();
+        if (sites.isEmpty()) {
+            return;
+        }
+        JsonArrayBuilder usage = Json.createArrayBuilder();
+        for (String site : sites) {
+            for (Limit limit : List.of(limits.notificationsPerMinute(site), limits.notificationsPerDay(site), limits.broadcastsPerDay(site))) {
+                RateLimiter.Decision d = limiter.peek(site, limit);
+                usage.add(Json.createObjectBuilder().add("siteId", site).add("limit", limit.name())
+                        .add("capacity", limit.capacity()).add("remaining", d.remaining()).add("windowSeconds", limit.window().toSeconds()));
+            }
+        }
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(settings.hubUrl() + "/api/v1/internal/usage"))
+                .timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.createObjectBuilder().add("usage", usage).build().toString()));
+        if (!settings.hubFeedToken().isBlank()) {
+            request.header("Authorization", "Bearer " + settings.hubFeedToken());
+        }
+        try {
+            HttpResponse<Void> r = http.send(request.build(), HttpResponse.BodyHandlers.discarding());
+            if (r.statusCode() / 100 != 2) {
+                LOG.warning(() -> "The hub refused a usage report: " + r.statusCode());
+            }
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.log(Level.FINE, "usage report failed", e);
+        }
+    }
+}
