@@ -6,13 +6,9 @@ import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
-import net.moodlepushhub.gateway.GatewaySettings;
 import net.moodlepushhub.gateway.persistence.GatewayDatabase;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -44,9 +40,6 @@ public class AbuseMonitor {
     GatewayDatabase db;
 
     @Inject
-    GatewaySettings settings;
-
-    @Inject
     @ConfigProperty(name = "gateway.abuse.invalid-token-share", defaultValue = "0.2")
     double invalidShare;
 
@@ -65,7 +58,8 @@ public class AbuseMonitor {
     @Resource
     ManagedScheduledExecutorService scheduler;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    @Inject
+    net.moodlepushhub.gateway.hub.HubConnection hub;
     private final Map<String, Instant> reported = new ConcurrentHashMap<>();
     private ScheduledFuture<?> task;
 
@@ -157,15 +151,8 @@ public class AbuseMonitor {
                 .add("category", f.category())
                 .add("description", f.reason())
                 .build().toString();
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(settings.hubUrl() + "/api/v1/abuse-reports"))
-                .timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        if (!settings.hubFeedToken().isBlank()) {
-            request.header("Authorization", "Bearer " + settings.hubFeedToken());
-        }
         try {
-            HttpResponse<Void> r = http.send(request.build(), HttpResponse.BodyHandlers.discarding());
+            HttpResponse<String> r = hub.postJson("/api/v1/abuse-reports", body, Duration.ofSeconds(10));
             boolean ok = r.statusCode() / 100 == 2;
             LOG.info(() -> "Automatic abuse report for site " + f.siteId() + " (" + f.category() + "): hub answered " + r.statusCode());
             return ok;

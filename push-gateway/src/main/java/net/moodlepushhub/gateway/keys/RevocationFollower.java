@@ -9,13 +9,9 @@ import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
-import net.moodlepushhub.gateway.GatewaySettings;
 import net.moodlepushhub.gateway.persistence.GatewayDatabase;
 
 import java.io.StringReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -40,9 +36,6 @@ public class RevocationFollower {
     static final int WAIT_SECONDS = 20;
 
     @Inject
-    GatewaySettings settings;
-
-    @Inject
     GatewayDatabase db;
 
     @Inject
@@ -54,7 +47,8 @@ public class RevocationFollower {
     @Inject
     jakarta.enterprise.event.Event<SiteReinstated> reinstated;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    @Inject
+    net.moodlepushhub.gateway.hub.HubConnection hub;
     private volatile Thread thread;
     private volatile boolean running;
     private volatile Instant lastContact = Instant.EPOCH;
@@ -132,14 +126,8 @@ public class RevocationFollower {
         // The first poll does not wait: it catches up and tells readiness at once that the hub is reachable
         // (a long poll on a quiet feed would keep a fresh gateway "not ready" for WAIT_SECONDS).
         int wait = lastContact.equals(Instant.EPOCH) ? 0 : WAIT_SECONDS;
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(settings.hubUrl() + "/api/v1/revocations?after="
-                        + registry.lastSeq() + "&wait=" + wait))
-                .timeout(Duration.ofSeconds(WAIT_SECONDS + 10))
-                .header("Accept", "application/json");
-        if (!settings.hubFeedToken().isBlank()) {
-            request.header("Authorization", "Bearer " + settings.hubFeedToken());
-        }
-        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = hub.get("/api/v1/revocations?after=" + registry.lastSeq() + "&wait=" + wait,
+                Duration.ofSeconds(wait + 10));
         if (response.statusCode() != 200) {
             throw new IllegalStateException("hub answered " + response.statusCode());
         }

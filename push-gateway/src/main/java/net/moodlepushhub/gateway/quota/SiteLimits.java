@@ -5,13 +5,9 @@ import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
-import net.moodlepushhub.gateway.GatewaySettings;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.io.StringReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,9 +44,7 @@ public class SiteLimits {
     long maxDevices;
 
     @Inject
-    GatewaySettings settings;
-
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    net.moodlepushhub.gateway.hub.HubConnection hub;
     private final Map<String, Overrides> overrides = new ConcurrentHashMap<>();
 
     /** A site's overrides as the hub last answered, and when. */
@@ -107,13 +101,8 @@ public class SiteLimits {
     }
 
     private Overrides fetch(String siteId) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(settings.hubUrl() + "/api/v1/internal/sites/" + siteId + "/limits"))
-                .timeout(Duration.ofSeconds(2)).header("Accept", "application/json");
-        if (!settings.hubFeedToken().isBlank()) {
-            request.header("Authorization", "Bearer " + settings.hubFeedToken());
-        }
         try {
-            HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = hub.get("/api/v1/internal/sites/" + siteId + "/limits", Duration.ofSeconds(2));
             if (r.statusCode() != 200) {
                 return null;
             }

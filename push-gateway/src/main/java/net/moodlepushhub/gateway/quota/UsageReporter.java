@@ -7,12 +7,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
-import net.moodlepushhub.gateway.GatewaySettings;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -38,16 +34,14 @@ public class UsageReporter {
     SiteLimits limits;
 
     @Inject
-    GatewaySettings settings;
-
-    @Inject
     @ConfigProperty(name = "gateway.quota.report-interval", defaultValue = "PT30S")
     String interval;
 
     @Resource
     ManagedScheduledExecutorService scheduler;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    @Inject
+    net.moodlepushhub.gateway.hub.HubConnection hub;
     private ScheduledFuture<?> task;
 
     /** Starts the periodic report. */
@@ -79,15 +73,9 @@ public class UsageReporter {
                         .add("capacity", limit.capacity()).add("remaining", d.remaining()).add("windowSeconds", limit.window().toSeconds()));
             }
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(settings.hubUrl() + "/api/v1/internal/usage"))
-                .timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(Json.createObjectBuilder().add("usage", usage).build().toString()));
-        if (!settings.hubFeedToken().isBlank()) {
-            request.header("Authorization", "Bearer " + settings.hubFeedToken());
-        }
         try {
-            HttpResponse<Void> r = http.send(request.build(), HttpResponse.BodyHandlers.discarding());
+            HttpResponse<String> r = hub.postJson("/api/v1/internal/usage", Json.createObjectBuilder().add("usage", usage).build().toString(),
+                    Duration.ofSeconds(10));
             if (r.statusCode() / 100 != 2) {
                 LOG.warning(() -> "The hub refused a usage report: " + r.statusCode());
             }

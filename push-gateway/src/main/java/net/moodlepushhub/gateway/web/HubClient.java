@@ -6,13 +6,9 @@ import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import net.moodlepushhub.common.problem.Problem;
-import net.moodlepushhub.gateway.GatewaySettings;
 
 import java.io.IOException;
 import java.io.StringReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
@@ -21,9 +17,7 @@ import java.time.Duration;
 public class HubClient {
 
     @Inject
-    GatewaySettings settings;
-
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    net.moodlepushhub.gateway.hub.HubConnection hub;
 
     /**
      * @param siteUrl      the site's wwwroot as Moodle sent it
@@ -32,16 +26,9 @@ public class HubClient {
      */
     public String moodleAccessKey(String siteUrl, String moodleSiteId) {
         String body = Json.createObjectBuilder().add("url", siteUrl).add("moodleSiteId", moodleSiteId).build().toString();
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(settings.hubUrl() + "/api/v1/internal/moodle-access-keys"))
-                .timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        if (!settings.hubFeedToken().isBlank()) {
-            request.header("Authorization", "Bearer " + settings.hubFeedToken());
-        }
         HttpResponse<String> response;
         try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            response = hub.postJson("/api/v1/internal/moodle-access-keys", body, Duration.ofSeconds(10));
         } catch (IOException e) {
             throw Problem.of(503, "hub-unavailable", "The hub cannot be reached; try again later.").withHeader("Retry-After", "30").toException();
         } catch (InterruptedException e) {
