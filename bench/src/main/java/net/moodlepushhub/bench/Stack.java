@@ -1,6 +1,7 @@
 package net.moodlepushhub.bench;
 
 import net.moodlepushhub.testsupport.HttpJson;
+import net.moodlepushhub.testsupport.HubAdmin;
 import net.moodlepushhub.testsupport.MockApnsFixture;
 import net.moodlepushhub.testsupport.PayaraMicroProcess;
 import net.moodlepushhub.testsupport.SiteRegistrar;
@@ -76,30 +77,9 @@ final class Stack implements AutoCloseable {
         return SiteRegistrar.registerAndVerify(hubApi, site, site.baseUrl() + path, Map.of());
     }
 
-    /**
-     * Creates a hub admin with the documented command ({@code ./hub-admin create-admin}) and logs in.
-     *
-     * @return an admin session token
-     */
+    /** @return an admin session, for an operator created with the documented {@code ./hub-admin} command */
     String adminSession() throws Exception {
-        String password = "bench-" + UUID.randomUUID();
-        ProcessBuilder pb = new ProcessBuilder(root.resolve("hub-admin").toString(), "create-admin", "bench")
-                .directory(root.toFile()).redirectErrorStream(true);
-        pb.environment().put("HUB_DB_URL", DB_SERVER + hubDb);
-        pb.environment().put("HUB_DB_USER", DB_USER);
-        pb.environment().put("HUB_DB_PASSWORD", DB_PASSWORD);
-        Process p = pb.start();
-        p.getOutputStream().write((password + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("hub-admin failed: " + out);
-        }
-        HttpJson.Answer login = hubApi.send("POST", "api/v1/admin/login", "{\"username\":\"bench\",\"password\":\"" + password + "\"}", null);
-        if (login.status() != 200) {
-            throw new IllegalStateException("admin login failed: " + login);
-        }
-        return login.get("token");
+        return HubAdmin.createAndLogin(root, DB_SERVER + hubDb, DB_USER, DB_PASSWORD, hubApi);
     }
 
     /** Inserts confirmed APNs device tokens for a site straight into the gateway's database (set-up, not measured). */

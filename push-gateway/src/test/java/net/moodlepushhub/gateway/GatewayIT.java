@@ -14,6 +14,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import net.moodlepushhub.testsupport.FakeFcmServer;
 import net.moodlepushhub.testsupport.HttpJson;
+import net.moodlepushhub.testsupport.HubAdmin;
 import net.moodlepushhub.testsupport.HttpJson.Answer;
 import net.moodlepushhub.testsupport.MariaDbDatabases;
 import net.moodlepushhub.testsupport.MockApnsFixture;
@@ -610,6 +611,44 @@ class GatewayIT {
             Thread.sleep(200);
         }
         assertThat(reports).as("automatic abuse report filed with the hub").isEqualTo(1);
+    }
+
+    @Test
+    @Order(33)
+    void aSuspendedSitesNotificationsAreHeldAndSentWhenItIsReinstated() throws Exception {
+        Site f = register(md5("site-f-" + UUID.randomUUID()));
+        String token = FakeFcmServer.randomToken();
+        registerConfirmed(f, token, "Android-fcm");
+        String admin = HubAdmin.createAndLogin(Path.of(System.getProperty("payara.microJar")).getParent().getParent(),
+                HUB_DB_URL, DB_USER, DB_PASSWORD, hub);
+        // The first attempt is throttled, so the notification is still undelivered when the site is suspended.
+        fcm.throttle(1, "3");
+        Answer sent = send(f.siteKey(), List.of(token), "held while suspended");
+        assertThat(sent.status()).as(sent.toString()).isEqualTo(202);
+        String id = sent.get("notificationId");
+        awaitDb("the throttled first attempt", "select count(*) from delivery where notification_id = ? and attempts = 1 and status = 'QUEUED'", id);
+        int before = fcm.receivedFor(token);
+
+        Answer suspended = hub.send("POST", "api/v1/admin/sites/" + f.id() + "/suspend", json(Map.of("reason", "IT")), admin);
+        assertThat(suspended.status()).as(suspended.toString()).isEqualTo(200);
+        awaitDb("the delivery held", "select count(*) from delivery where notification_id = ? and status = 'HELD'", id);
+        assertThat(fcm.receivedFor(token)).isEqualTo(before);
+        assertProblem(gateway.send("GET", "api/v1/deliveries", null, f.siteKey()), 403, "site-suspended");
+
+        Answer reinstated = hub.send("POST", "api/v1/admin/sites/" + f.id() + "/reinstate", json(Map.of("reason", "IT")), admin);
+        assertThat(reinstated.status()).as(reinstated.toString()).isEqualTo(200);
+        awaitDb("the delivery sent after reinstatement", "select count(*) from delivery where notification_id = ? and status = 'DELIVERED'", id);
+        assertThat(fcm.receivedFor(token)).isEqualTo(before + 1);
+    }
+
+    static void awaitDb(String what, String countSql, Object arg) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (MariaDbDatabases.count(DB_URL, DB_USER, DB_PASSWORD, countSql, arg) == 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(100);
+        }
     }
 
     // ---------------------------------------------------------------- helpers
