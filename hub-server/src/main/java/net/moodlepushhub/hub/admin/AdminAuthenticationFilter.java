@@ -9,6 +9,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.ext.Provider;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.common.web.BearerToken;
 import net.moodlepushhub.common.problem.ProblemResponses;
 
 import java.security.Principal;
@@ -87,11 +88,7 @@ public class AdminAuthenticationFilter implements ContainerRequestFilter {
 
     /** The bearer token, or null; longer than a management token may be (a JWT), but bounded. */
     static String bearer(String authorization) {
-        if (authorization == null || authorization.length() < 8 || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return null;
-        }
-        String token = authorization.substring(7).trim();
-        return token.isEmpty() || token.length() > 4096 ? null : token;
+        return BearerToken.of(authorization, 4096);
     }
 
     static Problem required() {

@@ -1,6 +1,7 @@
 package net.moodlepushhub.hub.registration;
 
 import jakarta.inject.Inject;
+import net.moodlepushhub.common.web.BearerToken;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
@@ -159,12 +160,8 @@ public class SitesResource {
         return body;
     }
 
-    /** Extracts the token of an {@code Authorization: Bearer} header; null when absent or another scheme. */
+    /** The management token of an {@code Authorization: Bearer} header; null when absent, another scheme or too long. */
     public static String bearer(String authorization) {
-        if (authorization == null || authorization.length() < 8 || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return null;
-        }
-        String token = authorization.substring(7).trim();
-        return token.isEmpty() || token.length() > 512 ? null : token;
+        return BearerToken.of(authorization, 512);
     }
 }

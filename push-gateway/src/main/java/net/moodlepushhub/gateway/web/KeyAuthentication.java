@@ -6,6 +6,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import net.moodlepushhub.common.keys.AccessKeyKind;
 import net.moodlepushhub.common.problem.Problem;
 import net.moodlepushhub.common.problem.ProblemException;
+import net.moodlepushhub.common.web.BearerToken;
 import net.moodlepushhub.gateway.keys.AccessKeyVerifier;
 import net.moodlepushhub.gateway.keys.Caller;
 
@@ -92,8 +93,10 @@ public class KeyAuthentication {
 
     static String presentedKey(HttpHeaders headers) {
         String authorization = headers.getHeaderString(HttpHeaders.AUTHORIZATION);
-        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return authorization.substring(7).trim();
+        if (BearerToken.isBearer(authorization)) {
+            // Unbounded here: the verifier bounds what it decodes (MoodleAccessKey.MAX_LENGTH).
+            String token = BearerToken.of(authorization, Integer.MAX_VALUE);
+            return token == null ? "" : token;
         }
         return headers.getHeaderString("X-AN-APP-KEY");
     }
