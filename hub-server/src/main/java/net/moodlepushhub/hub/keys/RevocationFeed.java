@@ -69,14 +69,6 @@ public class RevocationFeed {
         }
     }
 
-    /** @return the highest sequence number so far, 0 when the feed is empty */
-    public long head() {
-        return db.inTransaction(em -> {
-            Long max = em.createQuery("select max(e.seq) from RevocationEvent e", Long.class).getSingleResult();
-            return max == null ? 0L : max;
-        });
-    }
-
     private List<RevocationEvent> read(long afterSeq) {
         return db.inTransaction(em -> em.createQuery(
                 "select e from RevocationEvent e where e.seq > :after order by e.seq", RevocationEvent.class)

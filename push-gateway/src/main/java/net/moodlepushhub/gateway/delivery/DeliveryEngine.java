@@ -28,7 +28,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -73,7 +72,6 @@ public class DeliveryEngine {
     private final BlockingQueue<DeliveryStore.Result> results = new LinkedBlockingQueue<>();
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     private final Object wake = new Object();
-    private final AtomicLong delivered = new AtomicLong();
     private final Map<String, NotificationMessage> messages = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, NotificationMessage> eldest) {
@@ -117,11 +115,6 @@ public class DeliveryEngine {
             poked = true;
             wake.notifyAll();
         }
-    }
-
-    /** @return deliveries accepted by push services since start */
-    public long deliveredCount() {
-        return delivered.get();
     }
 
     /** @return sends currently waiting for a push service's answer */
@@ -219,7 +212,6 @@ public class DeliveryEngine {
 
     private DeliveryStore.Result map(Delivery d, SendOutcome outcome) {
         if (outcome instanceof SendOutcome.Delivered) {
-            delivered.incrementAndGet();
             return new DeliveryStore.Delivered(d);
         }
         if (outcome instanceof SendOutcome.InvalidToken invalid) {

@@ -48,8 +48,7 @@ public class DeliveryStore {
         List<String> all = new ArrayList<>(tokens);
         for (int from = 0; from < all.size(); from += 500) {
             List<String> page = all.subList(from, Math.min(all.size(), from + 500));
-            String in = String.join(",", java.util.Collections.nCopies(page.size(), "?"));
-            try (PreparedStatement st = c.prepareStatement("select token, platform from device_token where site_id = ? and confirmed = true and token in (" + in + ")")) {
+            try (PreparedStatement st = c.prepareStatement("select token, platform from device_token where site_id = ? and confirmed = true and token in " + placeholders(page.size()))) {
                 st.setString(1, siteId);
                 for (int i = 0; i < page.size(); i++) {
                     st.setString(i + 2, page.get(i));
@@ -197,8 +196,7 @@ public class DeliveryStore {
         return db.inTransaction(c -> {
             Map<String, NotificationMessage> found = new HashMap<>();
             List<String> ids = new ArrayList<>(notificationIds);
-            String in = String.join(",", java.util.Collections.nCopies(ids.size(), "?"));
-            try (PreparedStatement st = c.prepareStatement("select id, message from notification where id in (" + in + ")")) {
+            try (PreparedStatement st = c.prepareStatement("select id, message from notification where id in " + placeholders(ids.size()))) {
                 for (int i = 0; i < ids.size(); i++) {
                     st.setString(i + 1, ids.get(i));
                 }
@@ -457,8 +455,7 @@ public class DeliveryStore {
     private static void updateIn(Connection c, String sqlPrefix, List<Long> ids, Object... leading) throws SQLException {
         for (int from = 0; from < ids.size(); from += 1000) {
             List<Long> page = ids.subList(from, Math.min(ids.size(), from + 1000));
-            String in = "(" + String.join(",", java.util.Collections.nCopies(page.size(), "?")) + ")";
-            try (PreparedStatement st = c.prepareStatement(sqlPrefix + in)) {
+            try (PreparedStatement st = c.prepareStatement(sqlPrefix + placeholders(page.size()))) {
                 int i = 1;
                 for (Object o : leading) {
                     st.setObject(i++, o);
@@ -469,6 +466,11 @@ public class DeliveryStore {
                 st.executeUpdate();
             }
         }
+    }
+
+    /** @return {@code (?, ?, ...)} with n parameters, for an {@code IN} list */
+    private static String placeholders(int n) {
+        return "(" + String.join(",", java.util.Collections.nCopies(n, "?")) + ")";
     }
 
     private static String truncate(String s) {

@@ -84,7 +84,7 @@ public class GatewayDatabase {
         }
     }
 
-    /** An unexpected database failure (the request fails with 503; nothing is half-written). */
+    /** An unexpected database failure: the transaction is rolled back, so nothing is half-written. */
     public static final class DatabaseException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 

@@ -68,11 +68,6 @@ public class RateLimiter {
         return take(siteId, limit, 0);
     }
 
-    /** @return whether buckets are shared across instances */
-    public boolean isShared() {
-        return shared != null;
-    }
-
     /**
      * Takes units from a site's bucket.
      *
