@@ -212,6 +212,21 @@ class RegistrationIT extends HubIntegrationTest {
         assertProblem(hub.send("GET", "api/v1/revocations", null, "wrong-feed-token"), 401, "invalid-feed-token");
     }
 
+    @Test
+    void internalEndpointsNeedTheFeedTokenAndValidateTheirInput() {
+        assertProblem(hub.send("GET", "api/v1/internal/sites/" + UUID.randomUUID() + "/limits", null, "wrong"), 401, "invalid-feed-token");
+        assertProblem(hub.send("POST", "api/v1/internal/usage", "{\"usage\":[]}", "wrong"), 401, "invalid-feed-token");
+        assertProblem(hub.send("POST", "api/v1/internal/moodle-access-keys",
+                "{\"url\":\"https://x.example\",\"moodleSiteId\":\"0123456789abcdef0123456789abcdef\"}", "wrong"), 401, "invalid-feed-token");
+        assertProblem(hub.send("POST", "api/v1/internal/moodle-access-keys",
+                "{\"url\":\"https://x.example\",\"moodleSiteId\":\"0123456789abcdef0123456789abcdef\"}", "it-feed-token"), 403, "site-not-verified");
+        assertProblem(hub.send("POST", "api/v1/internal/usage", "{}", "it-feed-token"), 422, "validation-failed");
+        assertProblem(hub.send("POST", "api/v1/internal/usage", "{\"usage\":[{\"limit\":\"x\"}]}", "it-feed-token"), 422, "validation-failed");
+        assertProblem(hub.send("POST", "api/v1/internal/usage",
+                "{\"usage\":[{\"siteId\":\"s\",\"limit\":\"x\",\"capacity\":\"ten\",\"remaining\":1,\"windowSeconds\":60}]}", "it-feed-token"), 422, "validation-failed");
+        assertThat(hub.send("POST", "api/v1/internal/usage", "{\"usage\":[]}", "it-feed-token").status()).isEqualTo(204);
+    }
+
     // ---------------------------------------------------------------- helpers
 
     Answer register(String url, int users, int active) {

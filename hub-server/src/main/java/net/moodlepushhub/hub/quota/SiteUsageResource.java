@@ -44,11 +44,19 @@ public class SiteUsageResource {
         }
         List<SiteUsage.Report> reports = new ArrayList<>();
         for (JsonValue v : entries) {
+            if (v.getValueType() != JsonValue.ValueType.OBJECT) {
+                throw Problem.of(422, "validation-failed", "usage: entries must be objects").toException();
+            }
             JsonObject o = v.asJsonObject();
             String siteId = o.getString("siteId", "");
             String limit = o.getString("limit", "");
             if (siteId.isEmpty() || siteId.length() > 36 || limit.isEmpty() || limit.length() > 48) {
                 throw Problem.of(422, "validation-failed", "usage: siteId and limit are required").toException();
+            }
+            for (String number : new String[]{"capacity", "remaining", "windowSeconds"}) {
+                if (!(o.get(number) instanceof jakarta.json.JsonNumber)) {
+                    throw Problem.of(422, "validation-failed", "usage: " + number + " must be a number").toException();
+                }
             }
             reports.add(new SiteUsage.Report(siteId, limit, o.getJsonNumber("capacity").longValue(),
                     o.getJsonNumber("remaining").longValue(), o.getJsonNumber("windowSeconds").longValue()));
