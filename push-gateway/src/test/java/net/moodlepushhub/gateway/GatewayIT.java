@@ -165,6 +165,11 @@ class GatewayIT {
     @Test
     @Order(0)
     void keysAreAcceptedWhenTheGatewayReachesTheHubByAnotherUrlThanItsPublicOne() throws Exception {
+        Answer v1 = gateway.send("GET", "api/v1/deliveries", null, siteA.siteKey());
+        assertThat(v1.status()).as(v1.toString()).isEqualTo(200);
+        Answer legacy = moodle("POST", "tokens/" + apns.registerDeviceToken(), siteA.moodleKey(), Map.of("device", "ios"), null);
+        assertThat(legacy.status()).as(legacy.toString()).isEqualTo(200);
+
         Answer metadata = hub.send("GET", ".well-known/moodle-push-hub", null, null);
         assertThat(metadata.status()).as(metadata.toString()).isEqualTo(200);
         assertThat(metadata.get("issuer")).isEqualTo(HUB_PUBLIC_URL);
@@ -173,11 +178,6 @@ class GatewayIT {
         assertThat(metadata.get("audience")).isEqualTo("moodle-push-gateway");
         assertThat(SignedJWT.parse(siteA.siteKey()).getJWTClaimsSet().getIssuer()).isEqualTo(HUB_PUBLIC_URL)
                 .isNotEqualTo(hubProcess.baseUrl().replaceAll("/$", ""));
-
-        Answer v1 = gateway.send("GET", "api/v1/deliveries", null, siteA.siteKey());
-        assertThat(v1.status()).as(v1.toString()).isEqualTo(200);
-        Answer legacy = moodle("POST", "tokens/" + apns.registerDeviceToken(), siteA.moodleKey(), Map.of("device", "ios"), null);
-        assertThat(legacy.status()).as(legacy.toString()).isEqualTo(200);
 
         // The operator sees which issuer the gateway expects, and from where.
         Answer health = new HttpJson(serverRoot()).send("GET", "health", null, null);
