@@ -9,6 +9,7 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.BadJWSException;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
@@ -250,6 +251,11 @@ public class AccessKeyVerifier {
             // The typ and alg are checked above, so what is left here is a kid the hub's JWKS does not have.
             throw refuse("unknown-kid", hash, claimedJti, claimedSub, "kid " + signed.getHeader().getKeyID()
                     + " is not in the hub's JWKS, claims not verified", "The access key could not be verified.");
+        } catch (RateLimitReachedException e) {
+            // The kid is not in the JWKS held, and the JWKS was downloaded again too recently to try once more.
+            throw refuse("unknown-kid", hash, claimedJti, claimedSub, "kid " + signed.getHeader().getKeyID()
+                    + " is not in the hub's JWKS (refreshed less than " + settingsRefreshInterval() + " ago), claims not verified",
+                    "The access key could not be verified.");
         } catch (KeySourceException e) {
             throw refuse("keys-unavailable", hash, claimedJti, claimedSub, "the hub's JWKS could not be read: " + e.getMessage(),
                     "The access key could not be verified.");
@@ -282,6 +288,10 @@ public class AccessKeyVerifier {
             throw refuse("invalid", hash, jti, siteId, "scopes beyond its kind", "The access key claims scopes its type does not allow.");
         }
         return new Caller(siteId, siteUrl, kind, scopes, jti, claims.getExpirationTime().toInstant());
+    }
+
+    private String settingsRefreshInterval() {
+        return settings == null ? "the minimum interval" : settings.jwksRefreshMinInterval().toString();
     }
 
     private InvalidKeyException refuse(String reason, String hash, String jti, String sub, String detail, String message) {
