@@ -62,19 +62,27 @@ public class AirNotifierErrors implements ContainerResponseFilter {
         if (problem.containsKey("error")) {
             return;
         }
-        JsonObjectBuilder withError = Json.createObjectBuilder(problem).add("error", words(problem, request.getMethod()));
+        JsonObjectBuilder withError = Json.createObjectBuilder(problem).add("error", words(problem.getString("code", ""),
+                problem.getString("scope", ""), problem.getString("detail", ""), problem.getString("title", ""), request.getMethod()));
         response.setEntity(withError.build().toString(), response.getEntityAnnotations(), response.getMediaType());
     }
 
-    static String words(JsonObject problem, String method) {
-        String code = problem.getString("code", "");
+    /**
+     * @param code   the problem's code (its type's slug)
+     * @param scope  the problem's {@code scope} member, or ""
+     * @param detail the problem's detail, or ""
+     * @param title  the problem's title, or ""
+     * @param method the request's method
+     * @return the {@code error} member AirNotifier would have sent
+     */
+    static String words(String code, String scope, String detail, String title, String method) {
         if ("insufficient-scope".equals(code)) {
             if (HttpMethod.DELETE.equals(method)) {
                 return "No permission to delete token";
             }
-            return AccessKeyKind.Scope.SEND.equals(problem.getString("scope", "")) ? "No permission to send notification" : "No permission to create token";
+            return AccessKeyKind.Scope.SEND.equals(scope) ? "No permission to send notification" : "No permission to create token";
         }
-        if ("validation-failed".equals(code) && problem.getString("detail", "").startsWith("token")) {
+        if ("validation-failed".equals(code) && detail.startsWith("token")) {
             return "Invalid token";
         }
         String words = WORDS.get(code);
@@ -82,6 +90,6 @@ public class AirNotifierErrors implements ContainerResponseFilter {
             return words;
         }
         // No AirNotifier wording: the problem's own title ("Rate limited", "Payload too large", ...).
-        return problem.getString("title", "Request refused");
+        return title.isBlank() ? "Request refused" : title;
     }
 }
