@@ -145,7 +145,7 @@ public class RevocationFollower {
                 JsonObject e = v.asJsonObject();
                 registry.apply(e.getJsonNumber("seq").longValue(), e.getString("subjectType"), e.getString("subject"),
                         e.getString("action"), notAfter(e));
-                // After the registry knows: a request racing with this re-verifies against the new state.
+                // After the registry knows, so a request racing with this is refused by the registry check anyway.
                 dropCached(verifier, e.getString("subjectType"), e.getString("subject"), e.getString("action"));
                 if ("site".equals(e.getString("subjectType")) && "reinstate".equals(e.getString("action"))) {
                     reinstated.fire(new SiteReinstated(e.getString("subject")));
