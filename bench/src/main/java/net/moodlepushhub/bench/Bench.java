@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ratio between them, so numbers from different machines can be compared.
  *
  * <pre>
- *   bench/run [registration|gateway|broadcast|revocation|all]
+ *   bench/run [registration|gateway|broadcast|revocation|limiter|keys|all]
  * </pre>
  */
 public final class Bench {
@@ -55,6 +55,9 @@ public final class Bench {
         }
         if (which.equals("limiter") || which.equals("all")) {
             limiter(root);
+        }
+        if (which.equals("keys") || which.equals("all")) {
+            keys(Integer.getInteger("bench.keys", 1000));
         }
         // Pushy's and the JDK HTTP client's threads would otherwise keep exec:java waiting.
         System.exit(0);
@@ -243,6 +246,72 @@ public final class Bench {
         System.out.printf(Locale.ROOT, "  baseline  median authenticated gateway request : %8.1f us%n", requestMicros);
         System.out.printf(Locale.ROOT, "  limiter   one take                             : %8.3f us%n", nsPerTake / 1000);
         System.out.printf(Locale.ROOT, "  ratio     take / request                       : %8.5f  (a send takes 2: per minute and per day)%n", nsPerTake / 1000 / requestMicros);
+    }
+
+    /**
+     * The gateway's access-key verification per request, in process: a key already seen (served by the cache of
+     * verified keys) against the full check of the same keys (ES256 signature and claims), with the same verifier
+     * code, the same keys and the same warm-up on both sides. Revocation and suspension are checked on both.
+     */
+    static void keys(int distinct) throws Exception {
+        com.nimbusds.jose.jwk.ECKey hubKey = new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256).keyID("bench").generate();
+        var jwks = new com.nimbusds.jose.jwk.source.ImmutableJWKSet<com.nimbusds.jose.proc.SecurityContext>(
+                new com.nimbusds.jose.jwk.JWKSet(hubKey.toPublicJWK()));
+        String issuer = "http://hub.bench";
+        String audience = "moodle-push-gateway";
+        com.nimbusds.jose.crypto.ECDSASigner signer = new com.nimbusds.jose.crypto.ECDSASigner(hubKey);
+        java.time.Instant now = java.time.Instant.now();
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < distinct; i++) {
+            // The claims the hub's KeyIssuer writes.
+            var claims = new com.nimbusds.jwt.JWTClaimsSet.Builder().issuer(issuer).audience(audience).subject(java.util.UUID.randomUUID().toString())
+                    .jwtID(java.util.UUID.randomUUID().toString()).issueTime(java.util.Date.from(now)).notBeforeTime(java.util.Date.from(now))
+                    .expirationTime(java.util.Date.from(now.plus(Duration.ofDays(365))))
+                    .claim("scope", net.moodlepushhub.common.keys.AccessKeyKind.SITE.scopeClaim()).claim("site_url", "https://moodle.example.org/" + i).build();
+            var jwt = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.ES256)
+                    .type(new com.nimbusds.jose.JOSEObjectType(net.moodlepushhub.common.keys.AccessKeyKind.SITE.typ())).keyID("bench").build(), claims);
+            jwt.sign(signer);
+            // As Moodle sends it (X-AN-APP-KEY): the dot-free form.
+            keys.add(net.moodlepushhub.common.keys.MoodleAccessKey.encode(jwt.serialize()));
+        }
+        net.moodlepushhub.gateway.keys.RevocationRegistry registry = new net.moodlepushhub.gateway.keys.RevocationRegistry();
+        net.moodlepushhub.gateway.keys.KeyRefusals refusals = new net.moodlepushhub.gateway.keys.KeyRefusals(reason -> {
+            throw new IllegalStateException("refused: " + reason);
+        }, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+        var uncached = net.moodlepushhub.gateway.keys.AccessKeyVerifier.standalone(jwks, net.moodlepushhub.gateway.keys.HubMetadata.fixed(issuer),
+                audience, registry, refusals, 0, java.time.Clock.systemUTC(), com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+        var cached = net.moodlepushhub.gateway.keys.AccessKeyVerifier.standalone(jwks, net.moodlepushhub.gateway.keys.HubMetadata.fixed(issuer),
+                audience, registry, refusals, 10_000, java.time.Clock.systemUTC(), com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+        int warmup = Integer.getInteger("bench.keys.warmup", 20_000);
+        int measured = Integer.getInteger("bench.keys.measured", 20_000);
+        // Same warm-up on both sides (the cached side's first pass over the keys fills its cache).
+        for (int i = 0; i < warmup; i++) {
+            uncached.verify(keys.get(i % distinct));
+            cached.verify(keys.get(i % distinct));
+        }
+        double fullMicros = perCall(uncached, keys, measured);
+        double cachedMicros = perCall(cached, keys, measured);
+        // Again, in the other order, so that neither side profits from running second.
+        cachedMicros = Math.min(cachedMicros, perCall(cached, keys, measured));
+        fullMicros = Math.min(fullMicros, perCall(uncached, keys, measured));
+        System.out.printf(Locale.ROOT, "%nkeys: access-key verification per request, %,d distinct site keys (Moodle form), %,d warm-up + %,d measured each side%n",
+                distinct, warmup, measured);
+        System.out.printf(Locale.ROOT, "  baseline  full check (ES256 signature, claims, revocation) : %9.2f us%n", fullMicros);
+        System.out.printf(Locale.ROOT, "  gateway   key seen before (cache of verified keys)        : %9.2f us   (aim < 50 us)%n", cachedMicros);
+        System.out.printf(Locale.ROOT, "  ratio     cached / full                                    : %9.4f%n", cachedMicros / fullMicros);
+    }
+
+    private static double perCall(net.moodlepushhub.gateway.keys.AccessKeyVerifier verifier, List<String> keys, int n) throws Exception {
+        long start = System.nanoTime();
+        int sink = 0;
+        for (int i = 0; i < n; i++) {
+            sink += verifier.verify(keys.get(i % keys.size())).siteId().length();
+        }
+        double micros = (System.nanoTime() - start) / 1e3 / n;
+        if (sink == 0) {
+            throw new IllegalStateException("nothing verified");
+        }
+        return micros;
     }
 
     /** Pushy's own client sending straight to the mock: the baseline for delivery throughput. */

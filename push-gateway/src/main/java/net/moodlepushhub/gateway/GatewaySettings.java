@@ -35,6 +35,10 @@ public class GatewaySettings {
     String jwksRefreshMinInterval;
 
     @Inject
+    @ConfigProperty(name = "gateway.keys.cache-size", defaultValue = "10000")
+    int keyCacheSize;
+
+    @Inject
     @ConfigProperty(name = "gateway.feed.max-lag", defaultValue = "PT30S")
     String feedMaxLag;
 
@@ -72,9 +76,12 @@ public class GatewaySettings {
         return hubFeedToken.orElse("");
     }
 
-    /** @return the expected {@code iss} of keys: {@code gateway.keys.issuer}, by default the hub URL */
-    public String issuer() {
-        return issuer.filter(s -> !s.isBlank()).orElse(hubUrl());
+    /**
+     * @return the expected {@code iss} of keys when {@code gateway.keys.issuer} is set; empty means "as the hub's
+     *         metadata ({@code /.well-known/moodle-push-hub}) says"
+     */
+    public Optional<String> issuer() {
+        return issuer.map(String::trim).filter(s -> !s.isBlank());
     }
 
     /** @return the expected {@code aud} of keys */
@@ -85,6 +92,11 @@ public class GatewaySettings {
     /** @return the least time between two JWKS downloads caused by unknown {@code kid}s */
     public Duration jwksRefreshMinInterval() {
         return Duration.parse(jwksRefreshMinInterval);
+    }
+
+    /** @return how many verified keys are kept so that a key seen before skips the signature check (0: none) */
+    public int keyCacheSize() {
+        return Math.max(0, keyCacheSize);
     }
 
     /** @return how long the revocation feed may be unreachable before the gateway reports not ready */

@@ -80,6 +80,8 @@ class GatewayIT {
     static final String FEED_TOKEN = "gateway-it-feed-token";
     static final String PROBLEM_JSON = "application/problem+json";
     static final String TYPE_PREFIX = "https://moodle-push-hub.org/problems/";
+    /** The hub's public URL: the issuer of its keys, and not where the gateway reaches it. */
+    static final String HUB_PUBLIC_URL = "http://hub.test";
 
     static StandInSite site;
     static MockApnsFixture apns;
@@ -117,8 +119,12 @@ class GatewayIT {
         Files.writeString(serviceAccount, fcm.serviceAccountJson());
 
         int hubPort = PayaraMicroProcess.freePort();
+        Map<String, String> hubConfig = StackConfig.hub(HUB_DB_URL, DB_USER, DB_PASSWORD, hubPort, site, FEED_TOKEN);
+        // The keys name the hub by its public URL, which is not the address the gateway reaches it by (as behind a
+        // reverse proxy or in a container network): the gateway must take the issuer from the hub's metadata.
+        hubConfig.put("hub.public-url", HUB_PUBLIC_URL);
         hubProcess = new PayaraMicroProcess(Path.of(System.getProperty("payara.microJar")), Path.of(System.getProperty("hub.war")),
-                hubPort, work.resolve("hub.log"), StackConfig.hub(HUB_DB_URL, DB_USER, DB_PASSWORD, hubPort, site, FEED_TOKEN)).start();
+                hubPort, work.resolve("hub.log"), hubConfig).start();
         hub = new HttpJson(hubProcess.baseUrl());
 
         Properties gw = new Properties();
@@ -152,6 +158,34 @@ class GatewayIT {
     @BeforeEach
     void client() {
         gateway = new HttpJson(base.toString());
+    }
+
+    // ---------------------------------------------------------------- the hub's issuer
+
+    @Test
+    @Order(0)
+    void keysAreAcceptedWhenTheGatewayReachesTheHubByAnotherUrlThanItsPublicOne() throws Exception {
+        Answer v1 = gateway.send("GET", "api/v1/deliveries", null, siteA.siteKey());
+        assertThat(v1.status()).as(v1.toString()).isEqualTo(200);
+        Answer legacy = moodle("POST", "tokens/" + apns.registerDeviceToken(), siteA.moodleKey(), Map.of("device", "ios"), null);
+        assertThat(legacy.status()).as(legacy.toString()).isEqualTo(200);
+
+        Answer metadata = hub.send("GET", ".well-known/moodle-push-hub", null, null);
+        assertThat(metadata.status()).as(metadata.toString()).isEqualTo(200);
+        assertThat(metadata.get("issuer")).isEqualTo(HUB_PUBLIC_URL);
+        assertThat(metadata.get("jwks_uri")).isEqualTo(HUB_PUBLIC_URL + "/.well-known/jwks.json");
+        assertThat(metadata.get("revocation_feed_endpoint")).isEqualTo(HUB_PUBLIC_URL + "/api/v1/revocations");
+        assertThat(metadata.get("audience")).isEqualTo("moodle-push-gateway");
+        assertThat(SignedJWT.parse(siteA.siteKey()).getJWTClaimsSet().getIssuer()).isEqualTo(HUB_PUBLIC_URL)
+                .isNotEqualTo(hubProcess.baseUrl().replaceAll("/$", ""));
+
+        // The operator sees which issuer the gateway expects, and from where.
+        Answer health = new HttpJson(serverRoot()).send("GET", "health", null, null);
+        Map<String, Object> keysCheck = ((List<Map<String, Object>>) health.json().get("checks")).stream()
+                .filter(c -> "access-keys".equals(c.get("name"))).findFirst().orElseThrow(() -> new AssertionError(health.toString()));
+        Map<String, Object> data = (Map<String, Object>) keysCheck.get("data");
+        assertThat(data).as(health.toString()).containsEntry("issuer", HUB_PUBLIC_URL);
+        assertThat((String) data.get("issuerSource")).contains("/.well-known/moodle-push-hub");
     }
 
     // ---------------------------------------------------------------- Moodle compatibility (AirNotifier API)
@@ -245,10 +279,62 @@ class GatewayIT {
         assertThat(bad.get("error")).isEqualTo("Invalid access key");
         assertThat(bad.contentType()).startsWith(PROBLEM_JSON);
 
+        // A good key: any other error (Moodle reads $response['error'] and would warn without it), AirNotifier's words.
         Answer good = moodle("POST", "tokens/testtoken", siteA.moodleKey(), null, "", null);
         assertThat(good.status()).as(good.toString()).isEqualTo(400);
-        assertThat(good.json()).doesNotContainKey("error");
+        assertThat(good.get("error")).isEqualTo("Invalid token");
         assertThat(good.contentType()).startsWith(PROBLEM_JSON);
+    }
+
+    @Test
+    @Order(5)
+    void everyRefusalOnTheAirNotifierRoutesCarriesAnError() {
+        String ios = apns.registerDeviceToken();
+        Map<String, Answer> answers = new LinkedHashMap<>();
+        answers.put("accesskeys: fields missing", moodle("POST", "accesskeys/", "none", Map.of("contact", "a@example.org"), null));
+        answers.put("accesskeys: unknown site", moodle("POST", "accesskeys/", "none", Map.of("url", site.baseUrl() + "/nobody", "siteid", md5("nobody")), null));
+        answers.put("accesskeys: wrong method", moodle("GET", "accesskeys/", "none", null, null));
+        answers.put("tokens: bad key", moodle("POST", "tokens/" + ios, "bm90LWEta2V5", Map.of("device", "ios"), null));
+        answers.put("tokens: no device", moodle("POST", "tokens/" + ios, siteA.moodleKey(), null, "", null));
+        answers.put("tokens: unknown device", moodle("POST", "tokens/" + ios, siteA.moodleKey(), Map.of("device", "blackberry"), null));
+        answers.put("tokens: not an APNs token", moodle("POST", "tokens/not-hex", siteA.moodleKey(), Map.of("device", "ios"), null));
+        answers.put("tokens: bad form", moodle("POST", "tokens/" + ios, siteA.moodleKey(), null, "--x\r\n", "multipart/form-data"));
+        answers.put("tokens: wrong method", moodle("GET", "tokens/" + ios, siteA.moodleKey(), null, null));
+        answers.put("delete token: bad key", moodle("DELETE", "tokens/" + ios, "bm90LWEta2V5", null, null));
+        answers.put("delete token: device key", moodle("DELETE", "tokens/" + ios, siteA.deviceKey(), null, null));
+        String push = JSONObjectUtils.toJSONString(Map.of("device", "ios", "token", ios, "extra", Map.of("smallmessage", "x")));
+        answers.put("push: bad key", moodle("POST", "api/v2/push/", "bm90LWEta2V5", null, push, null));
+        answers.put("push: device key", moodle("POST", "api/v2/push/", siteA.deviceKey(), null, push, null));
+        answers.put("push: not JSON", moodle("POST", "api/v2/push/", siteA.moodleKey(), null, "{not json", null));
+        answers.put("push: no token", moodle("POST", "api/v2/push/", siteA.moodleKey(), null,
+                JSONObjectUtils.toJSONString(Map.of("device", "ios", "extra", Map.of("smallmessage", "x"))), null));
+        answers.put("push: unknown token", moodle("POST", "api/v2/push/", siteA.moodleKey(), null,
+                JSONObjectUtils.toJSONString(Map.of("device", "ios", "token", MockApnsFixture.randomToken(), "extra", Map.of("smallmessage", "x"))), null));
+        answers.put("push: too large", moodle("POST", "api/v2/push/", siteA.moodleKey(), null,
+                "{\"token\":\"" + ios + "\",\"alert\":\"" + "x".repeat(1024 * 1024) + "\"}", null));
+        answers.put("push: wrong method", moodle("GET", "api/v2/push/", siteA.moodleKey(), null, null));
+
+        answers.forEach((what, a) -> {
+            assertThat(a.status()).as(what + ": " + a).isBetween(400, 499);
+            assertThat(a.contentType()).as(what + ": " + a).startsWith(PROBLEM_JSON);
+            assertThat(a.json().get("error")).as(what + ": " + a).isInstanceOf(String.class);
+            assertThat(a.get("error")).as(what + ": " + a).isNotBlank();
+        });
+        // AirNotifier's own words where it has them; "Invalid access key" only for a bad key (Moodle's test).
+        assertThat(answers.get("tokens: bad key").get("error")).isEqualTo("Invalid access key");
+        assertThat(answers.get("delete token: bad key").get("error")).isEqualTo("Invalid access key");
+        assertThat(answers.get("push: bad key").get("error")).isEqualTo("Invalid access key");
+        assertThat(answers.get("tokens: no device").get("error")).isEqualTo("Invalid token");
+        assertThat(answers.get("tokens: not an APNs token").get("error")).isEqualTo("Invalid token");
+        assertThat(answers.get("tokens: unknown device").get("error")).isEqualTo("Invalid device type");
+        assertThat(answers.get("push: no token").get("error")).isEqualTo("Invalid token");
+        assertThat(answers.get("delete token: device key").get("error")).isEqualTo("No permission to delete token");
+        assertThat(answers.get("push: device key").get("error")).isEqualTo("No permission to send notification");
+        answers.forEach((what, a) -> {
+            if (!what.endsWith("bad key")) {
+                assertThat(a.get("error")).as(what + ": " + a).isNotEqualTo("Invalid access key");
+            }
+        });
     }
 
     // ---------------------------------------------------------------- the v1 API
@@ -525,6 +611,63 @@ class GatewayIT {
         Answer notFound = gateway.send("GET", "api/v1/nothing-here", null, siteA.siteKey());
         assertThat(notFound.status()).isEqualTo(404);
         assertThat(notFound.contentType()).startsWith(PROBLEM_JSON);
+    }
+
+    @Test
+    @Order(23)
+    void refusalsAreCountedInMetricsByReason() throws Exception {
+        Map<String, Double> before = refusalCounts();
+        SignedJWT real = SignedJWT.parse(siteA.siteKey());
+        JWTClaimsSet claims = real.getJWTClaimsSet();
+        ECKey unknownKid = new ECKeyGenerator(Curve.P_256).keyID("not-the-hubs").generate();
+        ECKey forger = new ECKeyGenerator(Curve.P_256).keyID(real.getHeader().getKeyID()).generate();
+        ECKey hubKey = ECKey.parse(MariaDbDatabases.string(HUB_DB_URL, DB_USER, DB_PASSWORD,
+                "select private_jwk from signing_key where kid = ?", real.getHeader().getKeyID()));
+        Instant now = Instant.now();
+        String expired = sign(hubKey, "mph-site+jwt", new JWTClaimsSet.Builder(claims).jwtID(UUID.randomUUID().toString())
+                .issueTime(Date.from(now.minusSeconds(7200))).notBeforeTime(Date.from(now.minusSeconds(7200)))
+                .expirationTime(Date.from(now.minusSeconds(3600))).build());
+        String wrongIssuer = sign(hubKey, "mph-site+jwt", new JWTClaimsSet.Builder(claims).jwtID(UUID.randomUUID().toString())
+                .issuer(hubProcess.baseUrl().replaceAll("/$", "")).build());
+        String wrongAudience = sign(hubKey, "mph-site+jwt", new JWTClaimsSet.Builder(claims).jwtID(UUID.randomUUID().toString())
+                .audience("another-gateway").build());
+        Map<String, String> keys = Map.of(
+                "unknown-kid", sign(unknownKid, "mph-site+jwt", claims),
+                "bad-signature", sign(forger, "mph-site+jwt", claims),
+                "expired", expired,
+                "wrong-issuer", wrongIssuer,
+                "wrong-audience", wrongAudience,
+                "wrong-type", sign(hubKey, "JWT", claims));
+        for (Map.Entry<String, String> k : keys.entrySet()) {
+            for (int i = 0; i < 3; i++) {
+                Answer a = gateway.send("GET", "api/v1/deliveries", null, k.getValue());
+                assertProblem(a, 401, "invalid-key");
+                assertThat(a.get("reason")).as(k.getKey() + ": " + a).isEqualTo(k.getKey());
+            }
+        }
+        Map<String, Double> after = refusalCounts();
+        for (String reason : keys.keySet()) {
+            assertThat(after.getOrDefault(reason, 0.0) - before.getOrDefault(reason, 0.0)).as("refusals counted for " + reason).isEqualTo(3.0);
+        }
+    }
+
+    /** The gateway's refusal counter by reason, from its MicroProfile Metrics endpoint (Prometheus text). */
+    Map<String, Double> refusalCounts() {
+        // MicroProfile Metrics 5 speaks Prometheus text only.
+        Answer metrics = gateway.exchange(HttpRequest.newBuilder(URI.create(serverRoot() + "metrics")).header("Accept", "text/plain").GET().build());
+        assertThat(metrics.status()).as(metrics.toString()).isEqualTo(200);
+        Map<String, Double> counts = new LinkedHashMap<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^gateway_keys_refused_total\\{[^}]*reason=\"([^\"]+)\"[^}]*\\}\\s+(\\S+)")
+                .matcher(metrics.body());
+        while (m.find()) {
+            counts.put(m.group(1), Double.parseDouble(m.group(2)));
+        }
+        return counts;
+    }
+
+    /** The gateway's server root (health and metrics live there, outside the application's context root). */
+    String serverRoot() {
+        return URI.create(base.toString()).resolve("/").toString();
     }
 
     // ---------------------------------------------------------------- revocation

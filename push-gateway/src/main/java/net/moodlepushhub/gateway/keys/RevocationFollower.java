@@ -49,6 +49,9 @@ public class RevocationFollower {
 
     @Inject
     net.moodlepushhub.gateway.hub.HubConnection hub;
+
+    @Inject
+    AccessKeyVerifier verifier;
     private volatile Thread thread;
     private volatile boolean running;
     private volatile Instant lastContact = Instant.EPOCH;
@@ -142,6 +145,8 @@ public class RevocationFollower {
                 JsonObject e = v.asJsonObject();
                 registry.apply(e.getJsonNumber("seq").longValue(), e.getString("subjectType"), e.getString("subject"),
                         e.getString("action"), notAfter(e));
+                // After the registry knows, so a request racing with this is refused by the registry check anyway.
+                dropCached(verifier, e.getString("subjectType"), e.getString("subject"), e.getString("action"));
                 if ("site".equals(e.getString("subjectType")) && "reinstate".equals(e.getString("action"))) {
                     reinstated.fire(new SiteReinstated(e.getString("subject")));
                 }
@@ -149,6 +154,18 @@ public class RevocationFollower {
         }
         lastContact = Instant.now();
         lastError = null;
+    }
+
+    /**
+     * Drops the verifier's cached keys that an event refuses: a revoked key, or every key of a site that is
+     * suspended or revoked (the verifier checks the registry on every request too; this frees the entries).
+     */
+    static void dropCached(AccessKeyVerifier verifier, String subjectType, String subject, String action) {
+        if ("key".equals(subjectType) && "revoke".equals(action)) {
+            verifier.forgetKey(subject);
+        } else if ("site".equals(subjectType) && ("revoke".equals(action) || "suspend".equals(action))) {
+            verifier.forgetSite(subject);
+        }
     }
 
     private void store(jakarta.json.JsonArray events) {
