@@ -218,7 +218,11 @@ class KeyRotationIT {
                 String line = Files.readAllLines(log).stream().filter(l -> l.contains("hub NOT started")).findFirst().orElseThrow();
                 System.out.println("[KeyRotationIT] " + line.strip());
                 assertThat(line).contains("does not decrypt the stored signing key").doesNotContain(props.get("hub.keys.encryption-key"));
-                wrong.kill();
+                // Ended from outside: start() holds the process object's lock while it waits for readiness.
+                ProcessHandle.of(wrong.pid()).ifPresent(h -> {
+                    h.descendants().forEach(ProcessHandle::destroyForcibly);
+                    h.destroyForcibly();
+                });
                 assertThatThrownBy(() -> started.get(60, TimeUnit.SECONDS)).as("never ready").hasMessageContaining("Payara Micro");
             } finally {
                 starter.shutdownNow();
