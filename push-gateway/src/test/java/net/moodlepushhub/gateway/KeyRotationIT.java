@@ -64,6 +64,7 @@ class KeyRotationIT {
     static final String FEED_TOKEN = "key-rotation-it-feed-token";
     static final int SITES = 20;
     static final int ROTATIONS = 200;
+    static final int ROUNDS = 3;
 
     static Path work;
     static StandInSite site;
@@ -114,7 +115,13 @@ class KeyRotationIT {
             remember(keysByJti, r.siteKey(), r.deviceKey());
             assertThat(gateway.send("GET", "api/v1/deliveries", null, r.siteKey()).status()).isEqualTo(200);
         }
+        // Several rounds, as the problem was measured (3 x 200): a skipped event depends on how commits interleave.
+        for (int round = 1; round <= ROUNDS; round++) {
+            rotateConcurrently(sites, keysByJti, round);
+        }
+    }
 
+    private void rotateConcurrently(List<Registered> sites, Map<String, String> keysByJti, int round) throws Exception {
         ExecutorService threads = Executors.newFixedThreadPool(ROTATIONS);
         List<Answer> answers;
         try {
@@ -147,13 +154,12 @@ class KeyRotationIT {
         if (waitNanos > 0) {
             Thread.sleep(waitNanos / 1_000_000);
         }
-        List<String> stillAccepted = Collections.synchronizedList(new ArrayList<>());
+        List<String> stillAccepted = new ArrayList<>();
         int checkedRevoked = 0;
         int liveAccepted = 0;
         for (Map.Entry<String, String> key : keysByJti.entrySet()) {
-            boolean isRevoked = revoked.contains(key.getKey());
             Answer a = use(key.getValue());
-            if (isRevoked) {
+            if (revoked.contains(key.getKey())) {
                 checkedRevoked++;
                 if (a.status() != 401 || !"revoked".equals(a.get("reason"))) {
                     stillAccepted.add(key.getKey() + " -> " + a.status());
@@ -162,11 +168,14 @@ class KeyRotationIT {
                 liveAccepted++;
             }
         }
-        System.out.println("[KeyRotationIT] " + ROTATIONS + " concurrent rotations on " + SITES + " sites: " + revoked.size()
-                + " keys revoked, " + checkedRevoked + " of them checked 1 s after the last rotation answered, "
-                + stillAccepted.size() + " still accepted; " + liveAccepted + " live keys accepted");
-        assertThat(stillAccepted).as("revoked keys the gateway still accepted 1 s after the rotations").isEmpty();
+        System.out.println("[KeyRotationIT] round " + round + ": " + ROTATIONS + " concurrent rotations on " + SITES + " sites; "
+                + checkedRevoked + " revoked keys checked 1 s after the last rotation answered, " + stillAccepted.size()
+                + " still accepted; " + liveAccepted + " live keys accepted");
+        assertThat(stillAccepted).as("revoked keys the gateway still accepted 1 s after round " + round).isEmpty();
         assertThat(liveAccepted).as("keys not revoked keep working").isEqualTo(keysByJti.size() - checkedRevoked);
+        // The next round checks the keys still live now (it may revoke them) and the ones it issues; keys
+        // checked as revoked here stay revoked and need no second look.
+        keysByJti.keySet().removeIf(revoked::contains);
     }
 
     @Test
