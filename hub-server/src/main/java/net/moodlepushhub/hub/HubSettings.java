@@ -39,6 +39,14 @@ public class HubSettings {
     String signingKeyRotation;
 
     @Inject
+    @ConfigProperty(name = "hub.keys.encryption-key-file")
+    Optional<String> encryptionKeyFile;
+
+    @Inject
+    @ConfigProperty(name = "hub.keys.encryption-key")
+    Optional<String> encryptionKey;
+
+    @Inject
     @ConfigProperty(name = "hub.challenge.lifetime", defaultValue = "PT1H")
     String challengeLifetime;
 
@@ -128,6 +136,16 @@ public class HubSettings {
     /** @return the age after which a new signing key takes over */
     public Duration signingKeyRotation() {
         return Duration.parse(signingKeyRotation);
+    }
+
+    /** @return the file holding the key-encryption key of the signing keys (base64 of 32 bytes), if configured */
+    public Optional<String> encryptionKeyFile() {
+        return encryptionKeyFile.filter(f -> !f.isBlank());
+    }
+
+    /** @return the key-encryption key itself (base64 of 32 bytes), if configured instead of a file */
+    public Optional<String> encryptionKey() {
+        return encryptionKey.filter(k -> !k.isBlank());
     }
 
     /** @return how long a registration's challenge can be answered */

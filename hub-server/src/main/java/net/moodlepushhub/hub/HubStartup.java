@@ -10,8 +10,9 @@ import net.moodlepushhub.hub.persistence.HubDatabase;
 import java.util.logging.Logger;
 
 /**
- * Opens and migrates the database and makes sure a signing key exists when the application starts, so
- * that a broken configuration fails the deployment instead of the first request.
+ * Opens and migrates the database, checks the key-encryption key and makes sure a signing key exists when the
+ * application starts, so that a broken configuration (no database, a missing or wrong key-encryption key) fails
+ * the deployment with its reason in the log instead of failing the first request.
  */
 @ApplicationScoped
 public class HubStartup {
@@ -29,7 +30,14 @@ public class HubStartup {
 
     void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         db.dataSource();
-        String kid = signingKeys.active().kid();
+        String kid;
+        try {
+            kid = signingKeys.start().kid();
+        } catch (IllegalStateException e) {
+            // Said on its own line, not only inside the deployment's stack trace.
+            LOG.severe(() -> "moodle-push-hub hub NOT started: " + e.getMessage());
+            throw e;
+        }
         LOG.info(() -> "moodle-push-hub hub ready: issuer " + settings.issuer() + ", signing key " + kid
                 + (settings.allowPrivateNetworks() ? ", VERIFIER ALLOWS PRIVATE NETWORKS" : ""));
     }

@@ -567,8 +567,9 @@ class GatewayIT {
         assertInvalidKey(swappedHeader + "." + device.getParsedParts()[1] + "." + device.getParsedParts()[2], "typ swapped");
 
         // Keys signed with the hub's real private key (read from its database), each wrong in one way.
-        ECKey hubKey = ECKey.parse(MariaDbDatabases.string(HUB_DB_URL, DB_USER, DB_PASSWORD,
-                "select private_jwk from signing_key where kid = ?", kid));
+        // Stored encrypted: read through the same decryption the hub uses, with the KEK the hub was given.
+        ECKey hubKey = ECKey.parse(net.moodlepushhub.common.keys.KeyEncryption.fromBase64(StackConfig.TEST_KEYS_ENCRYPTION_KEY)
+                .decrypt(MariaDbDatabases.string(HUB_DB_URL, DB_USER, DB_PASSWORD, "select private_jwk from signing_key where kid = ?", kid), kid));
         Instant now = Instant.now();
         // Control: a correct key made this way is accepted, so the refusals below are due to the one change.
         String control = sign(hubKey, "mph-site+jwt", new JWTClaimsSet.Builder(claims).jwtID(UUID.randomUUID().toString()).build());

@@ -12,6 +12,13 @@ import java.util.Map;
  */
 public final class StackConfig {
 
+    /**
+     * The key-encryption key of the signing keys of every hub the tests and benchmarks start (a hub does not
+     * start without one). A fixed test value, so that a hub restarted on the same database, and a test reading a
+     * signing key through {@code KeyEncryption}, use the same one. Never use it outside tests.
+     */
+    public static final String TEST_KEYS_ENCRYPTION_KEY = "dGVzdC1vbmx5LWtleS1lbmNyeXB0aW9uLWtleS0zMmI=";
+
     private StackConfig() {
     }
 
@@ -33,6 +40,7 @@ public final class StackConfig {
         p.put("hub.verifier.allow-private-networks", "true");
         p.put("hub.verifier.allowed-ports", "80,443," + URI.create(site.baseUrl()).getPort());
         p.put("hub.feed.token", feedToken);
+        p.put("hub.keys.encryption-key", TEST_KEYS_ENCRYPTION_KEY);
         return p;
     }
 

@@ -2,8 +2,6 @@ package net.moodlepushhub.hub.keys;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
@@ -29,8 +27,8 @@ public class RevocationEvent {
     /** Action: a suspension ended. */
     public static final String REINSTATE = "reinstate";
 
+    /** Assigned by {@link RevocationFeed} as the transaction commits, never by the database at insert. */
     @Id
-    @GeneratedValue(strategy = GenerationType.IDENTITY)
     @Column(name = "seq")
     private Long seq;
 
@@ -65,6 +63,10 @@ public class RevocationEvent {
         this.action = action;
         this.notAfter = notAfter;
         this.createdAt = createdAt;
+    }
+
+    void assignSeq(long seq) {
+        this.seq = seq;
     }
 
     public Long getSeq() {

@@ -8,7 +8,10 @@ import jakarta.persistence.Table;
 
 import java.time.Instant;
 
-/** A signing key pair of the hub, generated at first start and persisted in the hub's database. */
+/**
+ * A signing key pair of the hub, persisted in the hub's database; the private half is stored encrypted with the
+ * key-encryption key ({@link net.moodlepushhub.common.keys.KeyEncryption}), the public half in clear.
+ */
 @Entity
 @Table(name = "signing_key")
 public class SigningKeyRecord {
@@ -59,6 +62,10 @@ public class SigningKeyRecord {
 
     public String getAlgorithm() {
         return algorithm;
+    }
+
+    void replacePrivateJwk(String stored) {
+        this.privateJwk = stored;
     }
 
     String getPrivateJwk() {

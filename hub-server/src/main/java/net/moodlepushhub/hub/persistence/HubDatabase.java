@@ -14,8 +14,11 @@ import net.moodlepushhub.db.DatabaseSettings;
 import net.moodlepushhub.db.Schema;
 
 import javax.sql.DataSource;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.logging.Logger;
@@ -36,9 +39,21 @@ public class HubDatabase {
     private HikariDataSource dataSource;
     private EntityManagerFactory entityManagerFactory;
 
+    /** Work registered by {@link #beforeCommit} for the transaction of each open entity manager. */
+    private final Map<EntityManager, List<Consumer<EntityManager>>> beforeCommit = new ConcurrentHashMap<>();
+
     @PostConstruct
     void start() {
-        DatabaseSettings settings = DatabaseConfig.read("hub", 16);
+        open(DatabaseConfig.read("hub", 16));
+    }
+
+    /**
+     * Opens the pool, migrates the schema and starts JPA on it. The container calls it through
+     * {@code @PostConstruct} with the configured settings; tests call it with their own.
+     *
+     * @param settings where the database is
+     */
+    public void open(DatabaseSettings settings) {
         dataSource = Database.open(settings);
         int applied = Database.migrate(dataSource, Schema.HUB);
         LOG.info(() -> "Hub database: " + settings.describe() + ", " + applied + " migration(s) applied");
@@ -56,8 +71,9 @@ public class HubDatabase {
         entityManagerFactory = Persistence.createEntityManagerFactory("hub", properties);
     }
 
+    /** Closes JPA and the pool. */
     @PreDestroy
-    void stop() {
+    public void stop() {
         if (entityManagerFactory != null) {
             entityManagerFactory.close();
         }
@@ -85,14 +101,32 @@ public class HubDatabase {
         try {
             tx.begin();
             T result = work.apply(em);
+            List<Consumer<EntityManager>> last = beforeCommit.remove(em);
+            if (last != null) {
+                for (Consumer<EntityManager> step : last) {
+                    step.accept(em);
+                }
+            }
             tx.commit();
             return result;
         } finally {
+            beforeCommit.remove(em);
             if (tx.isActive()) {
                 tx.rollback();
             }
             em.close();
         }
+    }
+
+    /**
+     * Registers work to run as the very last step of the transaction of {@code em}, right before its commit, in
+     * the order registered. Whatever locks that work takes are therefore held only for the commit itself.
+     *
+     * @param em   an entity manager of {@link #inTransaction(Function)}
+     * @param step the work
+     */
+    public void beforeCommit(EntityManager em, Consumer<EntityManager> step) {
+        beforeCommit.computeIfAbsent(em, k -> new ArrayList<>()).add(step);
     }
 
     /**

@@ -1,0 +1,52 @@
+package net.moodlepushhub.hub;
+
+import net.moodlepushhub.db.DatabaseSettings;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Builds the hub's parts outside the container for tests of its transactions: settings with the values the
+ * container would inject, and database settings for the embedded H2 (what {@code ./run} uses) or MariaDB.
+ */
+public final class TestHub {
+
+    private TestHub() {
+    }
+
+    /**
+     * @param signingKeyRotation {@code hub.keys.signing-key-rotation}
+     * @param keyLifetime        the site and device key lifetime
+     * @param encryptionKey      {@code hub.keys.encryption-key} (base64), or null for none
+     * @return settings; options not named keep no value
+     */
+    public static HubSettings settings(String signingKeyRotation, String keyLifetime, String encryptionKey) {
+        HubSettings s = new HubSettings();
+        s.signingKeyRotation = signingKeyRotation;
+        s.siteKeyLifetime = keyLifetime;
+        s.deviceKeyLifetime = keyLifetime;
+        s.encryptionKey = Optional.ofNullable(encryptionKey);
+        s.encryptionKeyFile = Optional.empty();
+        s.publicUrl = "http://hub.test";
+        s.keyAudience = "moodle-push-gateway";
+        return s;
+    }
+
+    /**
+     * @param dir a fresh directory
+     * @return the embedded H2 database in MariaDB mode, exactly as the hub opens it without {@code hub.db.url}
+     */
+    public static DatabaseSettings h2(Path dir) {
+        return new DatabaseSettings("", "", "", dir, "hub", 16);
+    }
+
+    /**
+     * @param url      a MariaDB JDBC URL
+     * @param user     user
+     * @param password password
+     * @return settings for it
+     */
+    public static DatabaseSettings mariaDb(String url, String user, String password) {
+        return new DatabaseSettings(url, user, password, Path.of("target"), "hub", 16);
+    }
+}
