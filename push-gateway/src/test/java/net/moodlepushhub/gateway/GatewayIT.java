@@ -568,8 +568,7 @@ class GatewayIT {
 
         // Keys signed with the hub's real private key (read from its database), each wrong in one way.
         // Stored encrypted: read through the same decryption the hub uses, with the KEK the hub was given.
-        ECKey hubKey = ECKey.parse(net.moodlepushhub.common.keys.KeyEncryption.fromBase64(StackConfig.TEST_KEYS_ENCRYPTION_KEY)
-                .decrypt(MariaDbDatabases.string(HUB_DB_URL, DB_USER, DB_PASSWORD, "select private_jwk from signing_key where kid = ?", kid), kid));
+        ECKey hubKey = hubSigningKey(kid);
         Instant now = Instant.now();
         // Control: a correct key made this way is accepted, so the refusals below are due to the one change.
         String control = sign(hubKey, "mph-site+jwt", new JWTClaimsSet.Builder(claims).jwtID(UUID.randomUUID().toString()).build());
@@ -622,8 +621,7 @@ class GatewayIT {
         JWTClaimsSet claims = real.getJWTClaimsSet();
         ECKey unknownKid = new ECKeyGenerator(Curve.P_256).keyID("not-the-hubs").generate();
         ECKey forger = new ECKeyGenerator(Curve.P_256).keyID(real.getHeader().getKeyID()).generate();
-        ECKey hubKey = ECKey.parse(MariaDbDatabases.string(HUB_DB_URL, DB_USER, DB_PASSWORD,
-                "select private_jwk from signing_key where kid = ?", real.getHeader().getKeyID()));
+        ECKey hubKey = hubSigningKey(real.getHeader().getKeyID());
         Instant now = Instant.now();
         String expired = sign(hubKey, "mph-site+jwt", new JWTClaimsSet.Builder(claims).jwtID(UUID.randomUUID().toString())
                 .issueTime(Date.from(now.minusSeconds(7200))).notBeforeTime(Date.from(now.minusSeconds(7200)))
@@ -653,6 +651,12 @@ class GatewayIT {
     }
 
     /** The gateway's refusal counter by reason, from its MicroProfile Metrics endpoint (Prometheus text). */
+    /** The hub's private signing key, read from its database through the same decryption the hub uses. */
+    private static ECKey hubSigningKey(String kid) throws Exception {
+        return ECKey.parse(net.moodlepushhub.common.keys.KeyEncryption.fromBase64(StackConfig.TEST_KEYS_ENCRYPTION_KEY)
+                .decrypt(MariaDbDatabases.string(HUB_DB_URL, DB_USER, DB_PASSWORD, "select private_jwk from signing_key where kid = ?", kid), kid));
+    }
+
     Map<String, Double> refusalCounts() {
         // MicroProfile Metrics 5 speaks Prometheus text only.
         Answer metrics = gateway.exchange(HttpRequest.newBuilder(URI.create(serverRoot() + "metrics")).header("Accept", "text/plain").GET().build());
