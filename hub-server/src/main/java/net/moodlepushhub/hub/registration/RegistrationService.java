@@ -207,7 +207,8 @@ public class RegistrationService {
         if (!inherited.equals(SiteQuota.Limits.NONE)) {
             quota.set(em, siteId, inherited, AuditLog.SYSTEM, now);
         }
-        audit.record(em, AuditLog.SITE_ADMIN, "activate", AuditLog.SITE, siteId, "URL ownership verified", null);
+        // The token's first characters (never the token) let the admin tell which token the e-mail is about.
+        audit.record(em, AuditLog.SITE_ADMIN, "activate", AuditLog.SITE, siteId, "URL ownership verified", "management token " + token.substring(0, 12) + "…");
         return new Credentials(site, pair, token);
     }
 
