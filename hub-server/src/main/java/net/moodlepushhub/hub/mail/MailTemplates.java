@@ -56,7 +56,10 @@ public final class MailTemplates {
         String body = template.substring(split + 2).replace("{{folded}}", folded);
         String text = fill(resource("layout.txt").replace("{{body}}", body), vars, items);
         String subject = MailVars.oneLine(fill(subjectLine.substring("Subject:".length()), vars, List.of()));
-        return new Rendered(subject, text, html(fill(resource("layout.html"), vars, List.of()), text));
+        String layout = resource("layout.html");
+        int content = layout.indexOf("{{content}}");
+        String html = fill(layout.substring(0, content), vars, List.of()) + html(text) + fill(layout.substring(content + "{{content}}".length()), vars, List.of());
+        return new Rendered(subject, text, html);
     }
 
     private static String fill(String template, Map<String, String> vars, List<String> items) {
@@ -82,7 +85,7 @@ public final class MailTemplates {
     }
 
     /** The plain text as HTML: escaped, blank-line paragraphs, "- " lines as lists, http(s) URLs as links. */
-    private static String html(String layout, String text) {
+    private static String html(String text) {
         StringBuilder body = new StringBuilder();
         for (String paragraph : text.strip().split("\n\\s*\n")) {
             String[] lines = paragraph.split("\n");
@@ -99,7 +102,7 @@ public final class MailTemplates {
                 body.append("<p>").append(linked(String.join("<br>\n", escapeAll(lines, 0)))).append("</p>\n");
             }
         }
-        return layout.replace("{{content}}", body.toString());
+        return body.toString();
     }
 
     private static List<String> escapeAll(String[] lines, int from) {
