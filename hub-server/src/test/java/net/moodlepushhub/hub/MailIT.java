@@ -233,7 +233,12 @@ class MailIT {
         assertThat(code).as(err.toString()).isZero();
         HttpJson.Answer login = hub.send("POST", "api/v1/admin/login", "{\"username\":\"" + username + "\",\"password\":\"" + password + "\"}", null);
         assertThat(login.status()).isEqualTo(200);
-        return login.get("token");
+        String session = login.get("token");
+        assertThat(hub.send("GET", "api/v1/admin/me", null, session).get("email")).isEqualTo(OPS);
+        // The admin API refuses anything but one bare address (a second recipient smuggled in a header).
+        assertThat(hub.send("PUT", "api/v1/admin/me/email", "{\"email\":\"x@hub.test\\r\\nBcc: victim@evil.test\"}", session).status()).isEqualTo(422);
+        assertThat(hub.send("PUT", "api/v1/admin/me/email", "{\"email\":\"" + OPS + "\"}", session).get("email")).isEqualTo(OPS);
+        return session;
     }
 
     private static Map<String, Object> register(String path, String name, String email) {

@@ -67,6 +67,15 @@ public class Operator {
         return lastLoginAt;
     }
 
+    /**
+     * @param email a validated address, or null to receive no digest
+     * @param now   the time of the change
+     */
+    public void changeEmail(String email, Instant now) {
+        this.email = email;
+        this.updatedAt = now;
+    }
+
     public String getEmail() {
         return email;
     }
