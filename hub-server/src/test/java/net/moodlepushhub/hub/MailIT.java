@@ -94,10 +94,12 @@ class MailIT {
         assertThat(hub.send("POST", "api/v1/admin/sites/" + id + "/reinstate", "{\"reason\":\"Fixed by the site\"}", admin).status()).isEqualTo(200);
         assertThat(hub.send("POST", "api/v1/admin/sites/" + id + "/revoke", "{\"reason\":\"Phishing\"}", admin).status()).isEqualTo(200);
 
-        // 7 to the site's admin; 2 digests to the operator (the automatic report waits for the next digest).
-        awaitMessages(9);
+        // 7 to the site's admin, and the operator's digest: one, or two a digest interval apart when the automatic
+        // report came after the first digest had been claimed.
+        await(() -> to("a-admin@school.test").size() == 7
+                && count("select count(*) from mail_outbox where kind = 'ADMIN_DIGEST' and status = 'pending'") == 0);
         Map<String, MimeMessage> bySubject = new java.util.HashMap<>();
-        for (MimeMessage m : smtp.getReceivedMessages()) {
+        for (MimeMessage m : to("a-admin@school.test")) {
             assertThat(bySubject.put(m.getSubject() + " -> " + to(m), m)).as("sent once: " + m.getSubject()).isNull();
         }
         MimeMessage registered = only(bySubject, "[Test hub] School A (" + url + ") is registered -> a-admin@school.test");
@@ -114,13 +116,17 @@ class MailIT {
                 .contains("Reason: Too many notifications").contains("until 2031-01-01 00:00:00 UTC").contains("Appeal");
         assertThat(text(only(bySubject, "[Test hub] " + url + " is active again -> a-admin@school.test"))).contains("Fixed by the site");
         assertThat(text(only(bySubject, "[Test hub] " + url + " is revoked -> a-admin@school.test"))).contains("Reason: Phishing");
-        List<String> digests = Arrays.stream(smtp.getReceivedMessages()).filter(m -> OPS.equals(to(m))).map(MailIT::text).toList();
-        assertThat(digests).hasSize(2);
+        List<String> digests = to(OPS).stream().map(MailIT::text).toList();
+        long digestRows = count("select count(*) from mail_outbox where kind = 'ADMIN_DIGEST' and status = 'sent'");
+        assertThat(digests).hasSize((int) digestRows).isNotEmpty();
         assertThat(digests.get(0)).contains("spam report about " + url).contains(hubProcess.baseUrl() + "/admin/");
-        assertThat(digests.get(1)).contains("automatic excessive-volume report about " + url).contains("900 notifications");
-        // The digests were planned a digest interval apart, however quickly the reports came.
-        assertThat(count("select count(*) from mail_outbox where kind = 'ADMIN_DIGEST' and status = 'sent'")).isEqualTo(2);
-        assertThat(count("select timestampdiff(SECOND, min(slot_at), max(slot_at)) from mail_outbox where kind = 'ADMIN_DIGEST'")).isGreaterThanOrEqualTo(3);
+        assertThat(String.join("\n", digests)).contains("automatic excessive-volume report about " + url).contains("900 notifications")
+                .doesNotContain("reporter@private.test");
+        if (digestRows == 2) {
+            // Never two digests within a digest interval, however quickly the reports came.
+            assertThat(count("select timestampdiff(SECOND, min(slot_at), max(slot_at)) from mail_outbox where kind = 'ADMIN_DIGEST'"))
+                    .isGreaterThanOrEqualTo(3);
+        }
 
         // A report storm about one site: one message per kind per hour, the rest folded into the next one.
         for (int i = 0; i < 3; i++) {
@@ -249,10 +255,6 @@ class MailIT {
         String body = "{\"site\":\"" + siteId + "\",\"category\":\"" + category + "\",\"description\":\"" + description + "\""
                 + (fromGateway ? "" : ",\"contact\":\"reporter@private.test\"") + "}";
         assertThat(hub.send("POST", "api/v1/abuse-reports", body, fromGateway ? FEED_TOKEN : null).status()).isEqualTo(202);
-    }
-
-    private static void awaitMessages(int n) {
-        assertThat(smtp.waitForIncomingEmail(WAIT.toMillis(), n)).as("%d messages arrive", n).isTrue();
     }
 
     private static void await(BooleanSupplier condition) throws InterruptedException {

@@ -50,11 +50,15 @@ public class MailOutbox {
     public void enqueue(EntityManager em, MailKind kind, String recipient, String siteId, Map<String, String> vars, String item) {
         Instant now = Instant.now();
         String foldKey = Secrets.hash("mail:" + kind.name() + "\n" + (siteId == null ? "" : siteId) + "\n" + recipient.toLowerCase(Locale.ROOT));
+        // No locking read here: on MariaDB a locking read of a missing index value takes a gap lock, and two
+        // decisions enqueueing different keys into the same gap would deadlock on each other's inserts. The
+        // latest row of this key is read plainly and, only when it exists, locked by its primary key.
         List<OutboxMessage> latest = em.createQuery("select m from OutboxMessage m where m.foldKey = :key order by m.id desc", OutboxMessage.class)
-                .setParameter("key", foldKey).setMaxResults(1).setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList();
+                .setParameter("key", foldKey).setMaxResults(1).getResultList();
         Duration window = kind == MailKind.ADMIN_DIGEST ? settings.digestInterval() : settings.rateWindow();
         if (!latest.isEmpty()) {
             OutboxMessage last = latest.get(0);
+            em.refresh(last, LockModeType.PESSIMISTIC_WRITE);
             // A claimed row may be on its way to the SMTP server right now: folding into it could be lost.
             if (OutboxMessage.PENDING.equals(last.getStatus()) && last.getClaimToken() == null) {
                 last.fold(MailVars.encode(MailVars.fold(MailVars.decode(last.getVars()), vars, item, MAX_ITEMS)));
