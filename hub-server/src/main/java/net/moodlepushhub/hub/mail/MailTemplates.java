@@ -54,7 +54,8 @@ public final class MailTemplates {
                     + (events > items.size() ? " (the first " + items.size() + " are listed)" : "") + ":\n\n{{items}}\n";
         }
         String body = template.substring(split + 2).replace("{{folded}}", folded);
-        String text = fill(resource("layout.txt").replace("{{body}}", body), vars, items);
+        // An empty {{folded}} leaves blank lines behind; one blank line between paragraphs is enough.
+        String text = fill(resource("layout.txt").replace("{{body}}", body), vars, items).replaceAll("\n{3,}", "\n\n");
         String subject = MailVars.oneLine(fill(subjectLine.substring("Subject:".length()), vars, List.of()));
         String layout = resource("layout.html");
         int content = layout.indexOf("{{content}}");
