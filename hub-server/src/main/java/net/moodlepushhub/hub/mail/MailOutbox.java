@@ -31,6 +31,15 @@ public class MailOutbox {
     /** At most this many item lines are kept in a folded message; the count says how many more there were. */
     static final int MAX_ITEMS = 40;
 
+    /**
+     * Due messages, oldest first, skipping rows another transaction holds: MariaDB 10.6+ and H2 2.x (in MariaDB
+     * mode, the embedded default) both support {@code SKIP LOCKED}. H2 locks every row the query matched, not
+     * only the {@code limit} returned, so a second instance gets nothing until the first commits its claim; the
+     * embedded database serves one instance anyway. Parameters: now, limit.
+     */
+    static final String CLAIM_SQL = "select id from mail_outbox where status = 'pending' and next_attempt_at <= ?"
+            + " order by next_attempt_at, id limit ? for update skip locked";
+
     @Inject
     HubDatabase db;
 
@@ -90,8 +99,7 @@ public class MailOutbox {
         return db.inTransaction(em -> {
             Instant now = Instant.now();
             @SuppressWarnings("unchecked")
-            List<Object> ids = em.createNativeQuery("select id from mail_outbox where status = 'pending' and next_attempt_at <= ?"
-                            + " order by next_attempt_at, id limit ? for update skip locked")
+            List<Object> ids = em.createNativeQuery(CLAIM_SQL)
                     .setParameter(1, Timestamp.from(now)).setParameter(2, limit).getResultList();
             if (ids.isEmpty()) {
                 return List.<OutboxMessage>of();
