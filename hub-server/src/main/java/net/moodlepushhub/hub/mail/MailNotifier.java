@@ -83,7 +83,7 @@ public class MailNotifier {
         put(vars, "detail", event.detail());
         String item = time(now) + ": " + kind.template();
         switch (kind) {
-            case REGISTERED -> put(vars, "tokenHint", tokenHint(event.detail()));
+            case REGISTERED -> vars.put("tokenHint", site.getManagementTokenHint() == null ? "mphm_" : site.getManagementTokenHint());
             case SUSPENDED -> {
                 vars.put("until", site.getSuspendedUntil() == null ? "until a hub administrator reinstates it" : "until " + time(site.getSuspendedUntil()));
                 item = time(now) + ": suspended" + (event.reason() == null ? "" : " (" + event.reason() + ")");
@@ -170,12 +170,6 @@ public class MailNotifier {
         if (value != null && !value.isBlank()) {
             vars.put(key, value);
         }
-    }
-
-    /** The management token's hint from an activation's audit detail ("management token mphm_AbCdEfG…"). */
-    private static String tokenHint(String detail) {
-        String marker = "management token ";
-        return detail != null && detail.startsWith(marker) ? detail.substring(marker.length()) : null;
     }
 
     private static String time(Instant t) {

@@ -202,13 +202,13 @@ public class RegistrationService {
         // Flush the previous owner's release of the URL before claiming it (unique index on live_url).
         em.flush();
         String token = Secrets.newManagementToken();
+        site.setManagementTokenHint(token.substring(0, 12) + "…");
         site.activate(Secrets.hash(token), now);
         KeyIssuer.KeyPair pair = keys.issue(em, siteId, site.getUrl(), now);
         if (!inherited.equals(SiteQuota.Limits.NONE)) {
             quota.set(em, siteId, inherited, AuditLog.SYSTEM, now);
         }
-        // The token's first characters (never the token) let the admin tell which token the e-mail is about.
-        audit.record(em, AuditLog.SITE_ADMIN, "activate", AuditLog.SITE, siteId, "URL ownership verified", "management token " + token.substring(0, 12) + "…");
+        audit.record(em, AuditLog.SITE_ADMIN, "activate", AuditLog.SITE, siteId, "URL ownership verified", null);
         return new Credentials(site, pair, token);
     }
 
