@@ -10,6 +10,7 @@ import net.moodlepushhub.common.problem.Problem;
 import net.moodlepushhub.common.problem.ProblemException;
 import net.moodlepushhub.hub.HubSettings;
 import net.moodlepushhub.hub.audit.AuditLog;
+import net.moodlepushhub.hub.mail.MailNotifier;
 import net.moodlepushhub.hub.persistence.HubDatabase;
 import net.moodlepushhub.hub.registration.Secrets;
 import net.moodlepushhub.hub.registration.Site;
@@ -44,6 +45,9 @@ public class AbuseReports {
 
     @Inject
     AuditLog audit;
+
+    @Inject
+    MailNotifier mail;
 
     private RateLimiter perSource;
 
@@ -95,11 +99,16 @@ public class AbuseReports {
                     .setParameter("ref", foldRef).setParameter("category", category.wire()).setParameter("source", sourceHash)
                     .setParameter("open", AbuseReport.OPEN).setParameter("since", now.minus(settings.abuseFoldWindow()))
                     .setMaxResults(1).setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList();
+            AbuseReport report;
             if (same.isEmpty()) {
-                em.persist(new AbuseReport(siteId, foldRef, category, request.description.strip(), contact, sourceHash, now));
+                report = new AbuseReport(siteId, foldRef, category, request.description.strip(), contact, sourceHash, now);
+                em.persist(report);
             } else {
-                same.get(0).repeated(now);
+                report = same.get(0);
+                report.repeated(now);
             }
+            // In the report's transaction: the site's admin and the operators are told exactly when it is stored.
+            mail.abuseReported(em, siteId, foldRef, category.wire(), report.getReportCount(), !rateLimited, request.description.strip());
         });
     }
 

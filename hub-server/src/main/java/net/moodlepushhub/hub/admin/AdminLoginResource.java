@@ -9,6 +9,7 @@ import jakarta.validation.constraints.Size;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
@@ -69,6 +70,29 @@ public class AdminLoginResource {
     @Operation(summary = "The logged-in operator")
     public Map<String, Object> me(@Context SecurityContext security) {
         OperatorPrincipal operator = (OperatorPrincipal) security.getUserPrincipal();
-        return Map.of("username", operator.username(), "role", operator.role().wire());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("username", operator.username());
+        body.put("role", operator.role().wire());
+        body.put("email", accounts.email(operator.username()));
+        return body;
+    }
+
+    /** An operator's own e-mail address. */
+    public static class EmailRequest {
+        /** The address, or null/empty to receive no digest. */
+        @Size(max = 254)
+        public String email;
+    }
+
+    @PUT
+    @Path("me/email")
+    @Operation(summary = "Set the logged-in operator's e-mail address",
+            description = "Where the digest of new abuse reports is sent (at most one per hub.mail.digest-interval); null or empty clears it.")
+    public Map<String, Object> setEmail(@Context SecurityContext security, @NotNull @Valid EmailRequest request) {
+        OperatorPrincipal operator = (OperatorPrincipal) security.getUserPrincipal();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("username", operator.username());
+        body.put("email", accounts.setEmail(operator.username(), request.email));
+        return body;
     }
 }

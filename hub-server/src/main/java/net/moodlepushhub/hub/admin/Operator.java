@@ -34,6 +34,10 @@ public class Operator {
     @Column(name = "last_login_at")
     private Instant lastLoginAt;
 
+    /** Optional; operators with an address receive the digest of new abuse reports. */
+    @Column(name = "email", length = 254)
+    private String email;
+
     protected Operator() {
     }
 
@@ -61,5 +65,18 @@ public class Operator {
 
     public Instant getLastLoginAt() {
         return lastLoginAt;
+    }
+
+    /**
+     * @param email a validated address, or null to receive no digest
+     * @param now   the time of the change
+     */
+    public void changeEmail(String email, Instant now) {
+        this.email = email;
+        this.updatedAt = now;
+    }
+
+    public String getEmail() {
+        return email;
     }
 }

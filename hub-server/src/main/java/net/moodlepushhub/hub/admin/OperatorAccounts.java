@@ -85,6 +85,38 @@ public class OperatorAccounts {
                 : Optional.of(new OperatorPrincipal(operator.getUsername(), operator.role()));
     }
 
+    /**
+     * Sets or clears an operator's e-mail address (where the digest of new abuse reports goes).
+     *
+     * @param username the operator
+     * @param email    the address, or null/blank to clear it
+     * @return the stored address, or null
+     * @throws net.moodlepushhub.common.problem.ProblemException {@code 422 validation-failed} for anything but one
+     *                                                           bare, strictly valid address
+     */
+    public String setEmail(String username, String email) {
+        String stored = email == null || email.isBlank() ? null : net.moodlepushhub.hub.mail.MailAddresses.valid(email)
+                .orElseThrow(() -> Problem.of(422, "validation-failed", "email: must be one e-mail address").toException());
+        db.run(em -> {
+            Operator operator = em.find(Operator.class, username, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            if (operator == null) {
+                throw Problem.of(404, "operator-not-found", "There is no such operator.").toException();
+            }
+            operator.changeEmail(stored, Instant.now());
+            audit.record(em, username, "set-email", AuditLog.OPERATOR, username, null, stored == null ? "cleared" : "set");
+        });
+        return stored;
+    }
+
+    /**
+     * @param username an operator
+     * @return its e-mail address, or null
+     */
+    public String email(String username) {
+        Operator operator = db.inTransaction(em -> em.find(Operator.class, username));
+        return operator == null ? null : operator.getEmail();
+    }
+
     private static OptionalLong max(OptionalLong a, OptionalLong b) {
         if (a.isEmpty()) {
             return b;

@@ -1,6 +1,7 @@
 package net.moodlepushhub.hub.audit;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.TypedQuery;
@@ -33,12 +34,16 @@ public class AuditLog {
     @Inject
     HubDatabase db;
 
+    @Inject
+    Event<AuditRecorded> recorded;
+
     /** A page of entries. */
     public record Page(long total, List<AuditEntry> entries) {
     }
 
     /**
-     * Appends an entry inside the caller's transaction.
+     * Appends an entry inside the caller's transaction, and tells the synchronous observers of
+     * {@link AuditRecorded} (the e-mail outbox) in the same transaction.
      *
      * @param em          the transaction of the change being recorded
      * @param actor       an operator's username, {@link #SITE_ADMIN} or {@link #SYSTEM}
@@ -50,6 +55,7 @@ public class AuditLog {
      */
     public void record(EntityManager em, String actor, String action, String subjectType, String subject, String reason, String detail) {
         em.persist(new AuditEntry(Instant.now(), actor, action, subjectType, subject, clip(reason, 512), clip(detail, 1024)));
+        recorded.fire(new AuditRecorded(em, actor, action, subjectType, subject, reason, detail));
     }
 
     /**

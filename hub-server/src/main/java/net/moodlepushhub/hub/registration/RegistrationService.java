@@ -202,6 +202,7 @@ public class RegistrationService {
         // Flush the previous owner's release of the URL before claiming it (unique index on live_url).
         em.flush();
         String token = Secrets.newManagementToken();
+        site.setManagementTokenHint(token.substring(0, 12) + "…");
         site.activate(Secrets.hash(token), now);
         KeyIssuer.KeyPair pair = keys.issue(em, siteId, site.getUrl(), now);
         if (!inherited.equals(SiteQuota.Limits.NONE)) {

@@ -78,6 +78,13 @@ public class Site {
     @Column(name = "row_version", nullable = false)
     private long rowVersion;
 
+    /**
+     * The new management token's first characters, for the confirmation e-mail written in the same transaction
+     * (the admin can tell which token it is about); never stored, and never the token.
+     */
+    @jakarta.persistence.Transient
+    private String managementTokenHint;
+
     protected Site() {
     }
 
@@ -195,6 +202,16 @@ public class Site {
     /** @param hash hash of the Moodle site identifier md5 that {@code POST /accesskeys/} presents */
     public void setMoodleSiteIdHash(String hash) {
         this.moodleSiteIdHash = hash;
+    }
+
+    /** @param hint the first characters of the management token just issued */
+    public void setManagementTokenHint(String hint) {
+        this.managementTokenHint = hint;
+    }
+
+    /** @return the first characters of the management token issued in this transaction, or null */
+    public String getManagementTokenHint() {
+        return managementTokenHint;
     }
 
     public String getId() {
