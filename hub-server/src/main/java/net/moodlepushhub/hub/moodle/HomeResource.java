@@ -17,6 +17,9 @@ public class HomeResource {
     @Inject
     HubSettings settings;
 
+    @jakarta.ws.rs.core.Context
+    jakarta.servlet.http.HttpServletRequest context;
+
     @GET
     @Produces("text/html; charset=utf-8")
     @Operation(summary = "About this hub (HTML)")
@@ -33,10 +36,10 @@ public class HomeResource {
                 + "(or a file to serve); press <em>Verify</em> and Moodle confirms the registration.</li>\n"
                 + "<li>In <em>Site administration › Plugins › Message outputs › Mobile</em>, press <em>Request access key</em>.</li></ol>\n"
                 + "<h2>Or use the JSON API</h2>\n<p>Register with <code>POST /api/v1/sites</code> and verify with "
-                + "<code>POST /api/v1/sites/{id}/verification</code>; see the <a href=\"/openapi\">OpenAPI description</a>.</p>\n"
-                + "<h2>For gateways and operators</h2>\n<ul><li><a href=\"/.well-known/jwks.json\">Key set (JWKS)</a> the gateways verify keys with</li>"
-                + "<li><a href=\"/admin/\">Admin console</a></li></ul>\n";
-        Response.ResponseBuilder r = Response.ok(Html.page(settings.hubName(), body));
+                + "<code>POST /api/v1/sites/{id}/verification</code>; see the <a href=\"openapi\">OpenAPI description</a>.</p>\n"
+                + "<h2>For gateways and operators</h2>\n<ul><li><a href=\".well-known/jwks.json\">Key set (JWKS)</a> the gateways verify keys with</li>"
+                + "<li><a href=\"admin/\">Admin console</a></li></ul>\n";
+        Response.ResponseBuilder r = Response.ok(Html.page(context.getContextPath(), settings.hubName(), body));
         r.header("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'");
         r.header("X-Content-Type-Options", "nosniff");
         r.header("X-Frame-Options", "DENY");

@@ -34,14 +34,15 @@ final class Html {
     }
 
     /**
-     * @param title the page title (plain text)
-     * @param body  the main content (HTML)
+     * @param context the application's context path ("" at the root)
+     * @param title   the page title (plain text)
+     * @param body    the main content (HTML)
      * @return a whole page, styled by the console's stylesheet (no inline style or script: the CSP forbids them)
      */
-    static String page(String title, String body) {
+    static String page(String context, String title, String body) {
         return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + esc(title) + "</title>"
                 + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                + "<link rel=\"stylesheet\" href=\"/admin/console.css\"></head>\n<body><main>\n" + body + "\n</main></body></html>\n";
+                + "<link rel=\"stylesheet\" href=\"" + esc(context) + "/admin/console.css\"></head>\n<body><main>\n" + body + "\n</main></body></html>\n";
     }
 
     /**

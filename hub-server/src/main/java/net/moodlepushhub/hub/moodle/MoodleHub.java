@@ -127,6 +127,8 @@ public class MoodleHub {
             String md5 = md5(secret);
             site.setMoodleSiteIdHash(Secrets.hash(md5));
             em.persist(site);
+            // The site row first: the foreign key of moodle_registration needs it, and the unit has no relationship to order by.
+            em.flush();
             em.persist(new MoodleRegistration(site.getId(), secretHash, identifierIdHash(secret), sealer.seal(md5), now));
             audit.record(em, AuditLog.SITE_ADMIN, "register", AuditLog.SITE, site.getId(), null, "url " + url + " (from Moodle's registration page)");
             return new Pending(site.getId(), url, challenge);

@@ -41,7 +41,7 @@ public class RegistrationPageServlet extends HttpServlet {
     private static final Logger LOG = Logger.getLogger(RegistrationPageServlet.class.getName());
 
     /** The longest query string accepted; Moodle stops adding site information at 2000 characters. */
-    static final int MAX_QUERY = 8192;
+    static final int MAX_QUERY = 6000;
 
     static final String CSRF_COOKIE = "mph_csrf";
 
@@ -68,9 +68,9 @@ public class RegistrationPageServlet extends HttpServlet {
             MoodleHub.Pending pending = hub.start(params);
             showChallenge(request, response, 200, pending, null);
         } catch (ProblemException e) {
-            showProblem(response, e.problem());
+            showProblem(request, response, e.problem());
         } catch (PersistenceException e) {
-            unavailable(response, e);
+            unavailable(request, response, e);
         }
     }
 
@@ -82,7 +82,7 @@ public class RegistrationPageServlet extends HttpServlet {
         try {
             Map<String, Object> params = query(request);
             if (!csrfMatches(request)) {
-                showProblem(response, Problem.of(403, "form-expired", "This form expired or was not sent from this page. "
+                showProblem(request, response, Problem.of(403, "form-expired", "This form expired or was not sent from this page. "
                         + "Reload the page and press Verify again."));
                 return;
             }
@@ -101,9 +101,9 @@ public class RegistrationPageServlet extends HttpServlet {
             response.setStatus(303);
             response.setHeader("Location", confirmation);
         } catch (ProblemException e) {
-            showProblem(response, e.problem());
+            showProblem(request, response, e.problem());
         } catch (PersistenceException e) {
-            unavailable(response, e);
+            unavailable(request, response, e);
         }
     }
 
@@ -111,7 +111,7 @@ public class RegistrationPageServlet extends HttpServlet {
         OptionalLong wait = limiter.tryAcquire(ClientAddress.of(request, settings.trustedProxies()));
         if (wait.isPresent()) {
             response.setHeader("Retry-After", Long.toString(wait.getAsLong()));
-            showProblem(response, Problem.of(429, "too-many-requests", "Too many requests from your address; try again in "
+            showProblem(request, response, Problem.of(429, "too-many-requests", "Too many requests from your address; try again in "
                     + wait.getAsLong() + " seconds."));
             return false;
         }
@@ -137,7 +137,7 @@ public class RegistrationPageServlet extends HttpServlet {
             csrf = Secrets.random(24);
         }
         Cookie cookie = new Cookie(CSRF_COOKIE, csrf);
-        cookie.setPath("/local/hub/");
+        cookie.setPath(request.getContextPath() + "/local/hub/");
         cookie.setHttpOnly(true);
         cookie.setSecure(settings.issuer().startsWith("https:"));
         cookie.setAttribute("SameSite", "Strict");
@@ -168,21 +168,21 @@ public class RegistrationPageServlet extends HttpServlet {
                 .append("\"><button type=\"submit\">Verify</button></form>\n");
         b.append("<p>This proof can be completed until ").append(Html.esc(pending.challenge().expiresAt().toString()))
                 .append(". When it succeeds you are sent back to your site, which confirms the registration; you may then remove the tag.</p>\n");
-        Html.send(response, status, Html.page("Register " + pending.siteUrl(), b.toString()), origin(pending.siteUrl()));
+        Html.send(response, status, Html.page(request.getContextPath(), "Register " + pending.siteUrl(), b.toString()), origin(pending.siteUrl()));
     }
 
-    private void showProblem(HttpServletResponse response, Problem problem) throws IOException {
+    private void showProblem(HttpServletRequest request, HttpServletResponse response, Problem problem) throws IOException {
         String body = "<h1>Registration with " + Html.esc(settings.hubName()) + "</h1>\n<div id=\"problem\" class=\"error\" role=\"alert\"><p><strong>"
                 + Html.esc(problem.title()) + " (" + Html.esc(problem.slug()) + ").</strong> " + Html.esc(problem.detail()) + "</p></div>\n"
-                + "<p><a href=\"/\">About this hub</a></p>";
+                + "<p><a href=\"" + Html.esc(request.getContextPath()) + "/\">About this hub</a></p>";
         problem.headers().forEach(response::setHeader);
-        Html.send(response, problem.status(), Html.page("Registration refused", body), null);
+        Html.send(response, problem.status(), Html.page(request.getContextPath(), "Registration refused", body), null);
     }
 
-    private void unavailable(HttpServletResponse response, PersistenceException e) throws IOException {
+    private void unavailable(HttpServletRequest request, HttpServletResponse response, PersistenceException e) throws IOException {
         LOG.log(Level.WARNING, "Registration page: database unavailable", e);
         response.setHeader("Retry-After", "30");
-        showProblem(response, Problem.of(503, "unavailable", "The hub cannot reach its database; try again in a minute."));
+        showProblem(request, response, Problem.of(503, "unavailable", "The hub cannot reach its database; try again in a minute."));
     }
 
     private static String origin(String siteUrl) {
