@@ -26,7 +26,7 @@ CREATE INDEX ix_moodle_registration_over_quota ON moodle_registration (over_quot
 -- The key that seals md5(secret) when hub.moodle.secret-key is not configured (generated once).
 CREATE TABLE hub_secret (
     name        VARCHAR(64)   NOT NULL,
-    value       VARCHAR(255)  NOT NULL,
+    secret_value VARCHAR(255) NOT NULL,
     created_at  DATETIME(6)   NOT NULL,
     CONSTRAINT pk_hub_secret PRIMARY KEY (name)
 );

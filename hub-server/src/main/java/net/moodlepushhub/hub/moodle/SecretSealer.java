@@ -98,12 +98,12 @@ public class SecretSealer {
         byte[] fresh = new byte[32];
         RANDOM.nextBytes(fresh);
         // Insert-if-absent, then read back: with several hub instances starting at once, the first insert wins.
-        db.run(em -> em.createNativeQuery("insert into hub_secret (name, value, created_at) select ?, ?, ? from dual"
+        db.run(em -> em.createNativeQuery("insert into hub_secret (name, secret_value, created_at) select ?, ?, ? from dual"
                         + " where not exists (select 1 from hub_secret where name = ?)")
                 .setParameter(1, STORED_KEY).setParameter(2, Base64.getEncoder().encodeToString(fresh))
                 .setParameter(3, Timestamp.from(Instant.now())).setParameter(4, STORED_KEY).executeUpdate());
         @SuppressWarnings("unchecked")
-        List<Object> stored = db.inTransaction(em -> em.createNativeQuery("select value from hub_secret where name = ?")
+        List<Object> stored = db.inTransaction(em -> em.createNativeQuery("select secret_value from hub_secret where name = ?")
                 .setParameter(1, STORED_KEY).getResultList());
         LOG.info("hub.moodle.secret-key is not set: Moodle signing keys are sealed with a key kept in the database");
         return Base64.getDecoder().decode(stored.get(0).toString());
