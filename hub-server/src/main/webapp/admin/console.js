@@ -149,6 +149,11 @@
         ['Name', s.name], ['Contact', s.contactEmail], ['Users', s.users + ' (' + s.activeUsers + ' active)'],
         ['Site id', s.siteId], ['Registered', when(s.createdAt)], ['Verified', when(s.verifiedAt)],
         ['Keys', s.keys.live + ' live, ' + s.keys.revoked + ' revoked'], ['Revocation lifted', when(s.revocationLiftedAt)]]
+        // Registered from Moodle's own pages: what Moodle last reported and the user-quota state.
+        .concat(s.moodle ? [['Moodle release', s.moodle.release], ['Registered devices', s.moodle.registeredDevices],
+          ['Last update', s.moodle.lastUpdate ? when(s.moodle.lastUpdate) + (s.moodle.lastUpdateSigned ? ' (signed)' : ' (unsigned)') : null],
+          ['Over quota since', when(s.moodle.overQuotaSince)],
+          ['Sends refused', s.moodle.quotaEnforced ? 'yes, until under the limit' : (s.moodle.sendsRefusedAt ? 'from ' + when(s.moodle.sendsRefusedAt) : null)]] : [])
         .filter((f) => f[1] !== '' && f[1] !== null && f[1] !== undefined)
         .forEach(([k, v, idAttr]) => {
           const dt = document.createElement('dt'); dt.textContent = k;

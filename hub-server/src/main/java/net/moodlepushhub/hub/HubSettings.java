@@ -106,6 +106,30 @@ public class HubSettings {
     @ConfigProperty(name = "hub.suspension.check-interval", defaultValue = "PT30S")
     String suspensionCheckInterval;
 
+    @Inject
+    @ConfigProperty(name = "hub.name", defaultValue = "Moodle Push Hub")
+    String hubName;
+
+    @Inject
+    @ConfigProperty(name = "hub.quota.grace", defaultValue = "P14D")
+    String quotaGrace;
+
+    @Inject
+    @ConfigProperty(name = "hub.quota.check-interval", defaultValue = "PT1M")
+    String quotaCheckInterval;
+
+    @Inject
+    @ConfigProperty(name = "hub.moodle.secret-key")
+    Optional<String> moodleSecretKey;
+
+    @Inject
+    @ConfigProperty(name = "hub.moodle.page-requests-per-minute", defaultValue = "30")
+    int moodlePageRequestsPerMinute;
+
+    @Inject
+    @ConfigProperty(name = "hub.moodle.sitecheck-requests-per-minute", defaultValue = "60")
+    int sitecheckRequestsPerMinute;
+
     /** @return the hub's public base URL, used as the {@code iss} of every key */
     public String issuer() {
         return stripSlash(publicUrl);
@@ -223,6 +247,36 @@ public class HubSettings {
     /** @return how often the hub looks for suspensions whose end time passed */
     public Duration suspensionCheckInterval() {
         return Duration.parse(suspensionCheckInterval);
+    }
+
+    /** @return the hub's name, sent to Moodle as {@code hubname} and shown on its pages */
+    public String hubName() {
+        return hubName;
+    }
+
+    /** @return how long a Moodle site may report more users than its limit before the gateway refuses its sends */
+    public Duration quotaGrace() {
+        return Duration.parse(quotaGrace);
+    }
+
+    /** @return how often the hub looks for over-quota sites whose grace period ran out */
+    public Duration quotaCheckInterval() {
+        return Duration.parse(quotaCheckInterval);
+    }
+
+    /** @return base64 of a 256-bit AES key sealing Moodle's signing keys at rest; empty to use one kept in the database */
+    public String moodleSecretKey() {
+        return moodleSecretKey.orElse("").strip();
+    }
+
+    /** @return requests per minute and address to Moodle's registration page */
+    public int moodlePageRequestsPerMinute() {
+        return moodlePageRequestsPerMinute;
+    }
+
+    /** @return requests per minute and address to the AirNotifier site check */
+    public int sitecheckRequestsPerMinute() {
+        return sitecheckRequestsPerMinute;
     }
 
     private static String stripSlash(String url) {

@@ -135,6 +135,53 @@ public final class SiteVerifier {
     public VerificationResult verify(final URI challengeUrl, final String expectedContent) {
         Objects.requireNonNull(challengeUrl, "challengeUrl");
         Objects.requireNonNull(expectedContent, "expectedContent");
+        return run(challengeUrl, false, body -> {
+            checkBodySize(body);
+            checkContentMatches(body, expectedContent);
+        });
+    }
+
+    /**
+     * Decides whether a fetched page proves ownership, for {@link #verifyPage(URI, PageCheck)}.
+     */
+    @FunctionalInterface
+    public interface PageCheck {
+        /**
+         * @param body the page's first bytes, at most {@code maxBodyBytes} (a longer page is cut, not refused)
+         * @return empty when the page passes, otherwise a detail that is safe to show (it must not quote the page)
+         */
+        Optional<String> check(byte[] body);
+    }
+
+    /**
+     * Verifies that a site's page passes {@code check}: the same SSRF checks, pinning and deadline as
+     * {@link #verify(URI, String)}, but made for an ordinary page rather than a challenge file: redirects with
+     * status 303 are followed too (Moodle's {@code redirect()} answers 303, e.g. to the login page of a site
+     * with forced login), and a page longer than {@code maxBodyBytes} is cut to that length instead of refused.
+     * A page that fails the check ends with {@link ProblemType#UNAUTHORIZED} / {@link Check#CONTENT_MATCHES}.
+     *
+     * @param pageUrl the page to fetch, {@code http} or {@code https}
+     * @param check   decides on the body
+     * @return the result; never {@code null}
+     */
+    public VerificationResult verifyPage(final URI pageUrl, final PageCheck check) {
+        Objects.requireNonNull(pageUrl, "pageUrl");
+        Objects.requireNonNull(check, "check");
+        return run(pageUrl, true, body -> {
+            final byte[] head = body.length > maxBodyBytes ? java.util.Arrays.copyOf(body, maxBodyBytes) : body;
+            final Optional<String> refusal = check.check(head);
+            if (refusal.isPresent()) {
+                throw new CheckFailure(ProblemType.UNAUTHORIZED, Check.CONTENT_MATCHES, refusal.get());
+            }
+        });
+    }
+
+    /** The final check of a verification, on the body of the last hop. */
+    private interface BodyCheck {
+        void check(byte[] body) throws CheckFailure;
+    }
+
+    private VerificationResult run(final URI challengeUrl, final boolean followSeeOther, final BodyCheck bodyCheck) {
         final Deadline deadline = Deadline.after(totalTimeout);
         final List<Hop> hops = new ArrayList<>();
         final Set<String> visited = new HashSet<>();
@@ -161,15 +208,16 @@ public final class SiteVerifier {
             }
             try {
                 if (outcome.status >= 300 && outcome.status < 400) {
-                    checkRedirectStatus(outcome.status);
+                    if (!(followSeeOther && outcome.status == 303)) {
+                        checkRedirectStatus(outcome.status);
+                    }
                     checkRedirectLimit(redirects);
                     url = checkRedirectLocation(url, outcome.locations);
                     redirects++;
                     continue;
                 }
                 checkStatusOk(outcome.status);
-                checkBodySize(outcome.body);
-                checkContentMatches(outcome.body, expectedContent);
+                bodyCheck.check(outcome.body);
                 return VerificationResult.success(hops);
             } catch (final CheckFailure failure) {
                 return VerificationResult.failure(failure.problem(), hops);

@@ -166,6 +166,23 @@ class SiteVerifierHttpTest {
     }
 
     @Test
+    void pageVerificationFollowsSeeOtherAndCutsLongPages() {
+        final SiteVerifier verifier = loopbackVerifier(loopbackResolver()).maxBodyBytes(8).build();
+        final List<Integer> seen = new ArrayList<>();
+        final VerificationResult page = verifier.verifyPage(url("/see-other"), body -> {
+            seen.add(body.length);
+            return new String(body, java.nio.charset.StandardCharsets.UTF_8).startsWith(TOKEN.substring(0, 8))
+                    ? java.util.Optional.empty() : java.util.Optional.of("no tag");
+        });
+        assertThat(page.isValid()).as("%s", page).isTrue();
+        assertThat(seen).containsExactly(8);
+        assertThat(page.hops()).extracting(Hop::status).containsExactly(303, 200);
+        assertProblem(verifier.verifyPage(url("/wrong"), body -> java.util.Optional.of("no tag")), ProblemType.UNAUTHORIZED, Check.CONTENT_MATCHES);
+        // The challenge-file method still refuses 303.
+        assertProblem(verifier.verify(url("/see-other"), TOKEN), ProblemType.REDIRECT, Check.REDIRECT_STATUS);
+    }
+
+    @Test
     void onlyTrailingWhitespaceIsTrimmed() {
         final SiteVerifier verifier = loopbackVerifier(loopbackResolver()).build();
         assertThat(verifier.verify(url("/ok"), TOKEN).isValid()).isTrue();

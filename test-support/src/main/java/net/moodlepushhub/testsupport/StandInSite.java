@@ -19,6 +19,7 @@ public final class StandInSite implements AutoCloseable {
 
     private final HttpServer server;
     private final Map<String, String> files = new ConcurrentHashMap<>();
+    private final Map<String, String> redirects = new ConcurrentHashMap<>();
     private final AtomicInteger requests = new AtomicInteger();
 
     /**
@@ -29,9 +30,17 @@ public final class StandInSite implements AutoCloseable {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         server.createContext("/", exchange -> {
             requests.incrementAndGet();
+            String location = redirects.get(exchange.getRequestURI().getPath());
+            if (location != null) {
+                // As Moodle's redirect() answers: 303 See Other (e.g. the front page of a site with forced login).
+                exchange.getResponseHeaders().set("Location", location);
+                exchange.sendResponseHeaders(303, -1);
+                exchange.close();
+                return;
+            }
             String body = files.get(exchange.getRequestURI().getPath());
             byte[] bytes = (body == null ? "not found" : body).getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/plain");
+            exchange.getResponseHeaders().set("Content-Type", body != null && body.startsWith("<!DOCTYPE html") ? "text/html; charset=utf-8" : "text/plain");
             exchange.sendResponseHeaders(body == null ? 404 : 200, bytes.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(bytes);
@@ -46,6 +55,16 @@ public final class StandInSite implements AutoCloseable {
      */
     public void serve(String path, String content) {
         files.put(path, content);
+    }
+
+    /**
+     * Answers {@code path} with {@code 303 See Other} to {@code location}, as Moodle's {@code redirect()} does.
+     *
+     * @param path     absolute path
+     * @param location the Location header
+     */
+    public void redirect(String path, String location) {
+        redirects.put(path, location);
     }
 
     /** @return the base URL, e.g. {@code http://127.0.0.1:18765} */

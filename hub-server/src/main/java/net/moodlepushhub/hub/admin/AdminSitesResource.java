@@ -39,6 +39,9 @@ public class AdminSitesResource {
     @Inject
     SiteAdministration administration;
 
+    @Inject
+    net.moodlepushhub.hub.moodle.MoodleHub moodle;
+
     @Context
     SecurityContext security;
 
@@ -87,6 +90,11 @@ public class AdminSitesResource {
         body.put("keys", keys);
         body.put("verificationAttempts", view.attempts().stream().map(AdminViews::attempt).toList());
         body.put("history", view.history().stream().map(AdminViews::audit).toList());
+        // Sites registered from Moodle's own pages: what Moodle last reported, and the user-quota state.
+        Map<String, Object> reported = moodle.describe(siteId);
+        if (reported != null) {
+            body.put("moodle", reported);
+        }
         return body;
     }
 

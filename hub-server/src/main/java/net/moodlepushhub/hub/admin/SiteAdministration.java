@@ -56,6 +56,9 @@ public class SiteAdministration {
     QuotaPolicy quota;
 
     @Inject
+    net.moodlepushhub.hub.moodle.MoodleQuota moodleQuota;
+
+    @Inject
     AbuseReports reports;
 
     /** One row of a site search. */
@@ -250,6 +253,10 @@ public class SiteAdministration {
             find(em, siteId, false);
             SiteQuota q = quota.set(em, siteId, limits, actor, Instant.now());
             audit.record(em, actor, "set-quota", AuditLog.SITE, siteId, null, limits.toString());
+            // A raised user limit ends a Moodle site's over-quota state (and the gateways' refusal) at once.
+            if (moodleQuota.reevaluate(em, siteId, actor)) {
+                feed.wakeReaders();
+            }
             return q;
         });
     }

@@ -26,6 +26,10 @@ public class RevocationEvent {
     public static final String SUSPEND = "suspend";
     /** Action: a suspension ended. */
     public static final String REINSTATE = "reinstate";
+    /** Action: the site reported more users than its limit for longer than the grace period; refuse its sends. */
+    public static final String OVER_QUOTA = "over-quota";
+    /** Action: the site is within its user limit again. */
+    public static final String WITHIN_QUOTA = "within-quota";
 
     /** Assigned by {@link RevocationFeed} as the transaction commits, never by the database at insert. */
     @Id

@@ -107,6 +107,32 @@ public class RegistrationService {
      * @return the credentials, shown once
      */
     public Credentials verify(String siteId) {
+        return verify(siteId, null);
+    }
+
+    /**
+     * Work that must commit together with a site's activation (for Moodle: its web-service token, which
+     * Moodle uses inside the same request that confirms the registration).
+     */
+    @FunctionalInterface
+    public interface ActivationHook {
+        /**
+         * @param em   the activation's transaction
+         * @param site the site, now active
+         * @param now  the activation time
+         */
+        void activated(EntityManager em, Site site, Instant now);
+    }
+
+    /**
+     * Like {@link #verify(String)}, running {@code hook} in the activation's transaction. The site proves
+     * ownership with the challenge file or, failing that, with the meta tag in its front page's head.
+     *
+     * @param siteId the pending site
+     * @param hook   extra work for the activation, or null
+     * @return the credentials, shown once
+     */
+    public Credentials verify(String siteId, ActivationHook hook) {
         Instant now = Instant.now();
         Site site = db.inTransaction(em -> {
             Site s = find(em, siteId);
@@ -135,19 +161,35 @@ public class RegistrationService {
         // The network fetch runs outside any transaction: a slow site must not hold database locks.
         String challengeUrl = site.challenge().urlFor(site.getUrl());
         VerificationResult result = verifier.verify(challengeUrl, site.challenge().content());
+        VerificationResult metaTag = null;
+        if (!result.isValid()) {
+            metaTag = verifier.verifyMetaTag(site.getUrl(), site.challenge().content());
+            if (metaTag.isValid()) {
+                challengeUrl = ChallengeVerifier.metaTagPage(site.getUrl());
+                result = metaTag;
+            }
+        }
+        String attemptUrl = challengeUrl;
         String outcome = result.isValid() ? VerificationAttempt.VALID : result.problem().map(p -> p.type().slug()).orElse("unauthorized");
         String detail = result.problem().map(VerificationProblem::detail).orElse("The challenge matched.");
-        db.run(em -> em.persist(new VerificationAttempt(siteId, Instant.now(), challengeUrl, result.resolvedAddress(), outcome, detail)));
+        VerificationResult recorded = result;
+        db.run(em -> em.persist(new VerificationAttempt(siteId, Instant.now(), attemptUrl, recorded.resolvedAddress(), outcome, detail)));
 
         if (!result.isValid()) {
             VerificationProblem problem = result.problem().orElseThrow();
-            throw Problem.of(422, "verification/" + problem.type().slug(), problem.detail())
+            Problem p = Problem.of(422, "verification/" + problem.type().slug(), problem.detail())
                     .with("challengeUrl", challengeUrl)
-                    .toException();
+                    .with("check", problem.check().slug());
+            if (metaTag != null && metaTag.problem().isPresent()) {
+                VerificationProblem m = metaTag.problem().get();
+                p = p.with("metaTag", java.util.Map.of("url", ChallengeVerifier.metaTagPage(site.getUrl()),
+                        "type", m.type().slug(), "check", m.check().slug(), "detail", m.detail()));
+            }
+            throw p.toException();
         }
         for (int attempt = 1; ; attempt++) {
             try {
-                Credentials credentials = db.inTransaction(em -> activate(em, siteId));
+                Credentials credentials = db.inTransaction(em -> activate(em, siteId, hook));
                 feed.wakeReaders();
                 return credentials;
             } catch (jakarta.persistence.PersistenceException e) {
@@ -173,7 +215,7 @@ public class RegistrationService {
         return false;
     }
 
-    private Credentials activate(EntityManager em, String siteId) {
+    private Credentials activate(EntityManager em, String siteId, ActivationHook hook) {
         Instant now = Instant.now();
         Site site = em.find(Site.class, siteId, LockModeType.PESSIMISTIC_WRITE);
         if (site == null || site.getStatus() != SiteStatus.PENDING) {
@@ -209,6 +251,9 @@ public class RegistrationService {
             quota.set(em, siteId, inherited, AuditLog.SYSTEM, now);
         }
         audit.record(em, AuditLog.SITE_ADMIN, "activate", AuditLog.SITE, siteId, "URL ownership verified", null);
+        if (hook != null) {
+            hook.activated(em, site, now);
+        }
         return new Credentials(site, pair, token);
     }
 
@@ -260,21 +305,34 @@ public class RegistrationService {
      * @param token  the management token
      */
     public void unregister(String siteId, String token) {
-        db.run(em -> {
-            Site site = authorize(em, siteId, token);
-            requireNotEnded(site);
-            if (site.getStatus() == SiteStatus.SUSPENDED) {
-                // Unregistering would release the URL and let the same admin register it again, unsuspended.
-                throw Problem.of(409, "site-suspended", "A hub administrator suspended this site; it cannot be "
-                        + "unregistered while the suspension lasts.").toException();
-            }
-            Instant now = Instant.now();
-            site.end(SiteStatus.UNREGISTERED, "unregistered by the site admin", now);
-            audit.record(em, AuditLog.SITE_ADMIN, "unregister", AuditLog.SITE, siteId, null, null);
-            keys.revokeAll(em, siteId, "unregistered", now);
-            feed.append(em, new RevocationEvent(RevocationEvent.SITE, siteId, RevocationEvent.REVOKE, null, now));
-        });
+        db.run(em -> end(em, authorize(em, siteId, token)));
         feed.wakeReaders();
+    }
+
+    /**
+     * Unregisters a site whose caller was authenticated otherwise (Moodle's {@code hub_unregister_site} with
+     * the site's web-service token), exactly as {@link #unregister(String, String)} does.
+     *
+     * @param em   the caller's transaction
+     * @param site the site (locked or freshly read in {@code em})
+     */
+    public void unregisterAuthenticated(EntityManager em, Site site) {
+        end(em, site);
+    }
+
+    private void end(EntityManager em, Site site) {
+        String siteId = site.getId();
+        requireNotEnded(site);
+        if (site.getStatus() == SiteStatus.SUSPENDED) {
+            // Unregistering would release the URL and let the same admin register it again, unsuspended.
+            throw Problem.of(409, "site-suspended", "A hub administrator suspended this site; it cannot be "
+                    + "unregistered while the suspension lasts.").toException();
+        }
+        Instant now = Instant.now();
+        site.end(SiteStatus.UNREGISTERED, "unregistered by the site admin", now);
+        audit.record(em, AuditLog.SITE_ADMIN, "unregister", AuditLog.SITE, siteId, null, null);
+        keys.revokeAll(em, siteId, "unregistered", now);
+        feed.append(em, new RevocationEvent(RevocationEvent.SITE, siteId, RevocationEvent.REVOKE, null, now));
     }
 
     /**
@@ -313,12 +371,49 @@ public class RegistrationService {
         return db.inTransaction(em -> {
             List<Site> live = em.createQuery("select s from Site s where s.liveUrl = :url", Site.class).setParameter("url", url).getResultList();
             Site site = live.isEmpty() ? null : live.get(0);
-            if (site == null || site.getStatus() != SiteStatus.ACTIVE || !Secrets.matches(moodleSiteId, site.getMoodleSiteIdHash())) {
+            if (site == null || site.getStatus() != SiteStatus.ACTIVE || !matchesMoodleSiteId(em, site, moodleSiteId)) {
                 throw Problem.of(403, "site-not-verified", "No active verified site matches this URL and Moodle site id.").toException();
             }
             Instant now = Instant.now();
             String key = keys.issueOne(em, net.moodlepushhub.common.keys.AccessKeyKind.SITE, site.getId(), site.getUrl(), now, settings.siteKeyLifetime());
             return new Credentials(site, new KeyIssuer.KeyPair(key, null, net.moodlepushhub.common.keys.MoodleAccessKey.encode(key)), null);
+        });
+    }
+
+    /**
+     * Whether {@code moodleSiteId} is what the site's Moodle presents as {@code siteid}: the hash it registered
+     * with through the JSON API ({@code moodleSiteId}) or, for a Moodle-native registration, md5 of its
+     * secret, or md5 of the secret without its 14 date digits (Moodle 4.5.5-5.1.0 send md5 of the site
+     * identifier, which their secrets extend).
+     *
+     * @param em           a transaction
+     * @param site         the site
+     * @param moodleSiteId what was presented
+     * @return true when it matches
+     */
+    static boolean matchesMoodleSiteId(EntityManager em, Site site, String moodleSiteId) {
+        if (Secrets.matches(moodleSiteId, site.getMoodleSiteIdHash())) {
+            return true;
+        }
+        @SuppressWarnings("unchecked")
+        List<Object> alternatives = em.createNativeQuery("select identifier_id_hash from moodle_registration where site_id = ?")
+                .setParameter(1, site.getId()).getResultList();
+        return !alternatives.isEmpty() && alternatives.get(0) != null && Secrets.matches(moodleSiteId, alternatives.get(0).toString());
+    }
+
+    /**
+     * AirNotifier's site check ({@code /local/sitecheck/check.php}): is there an active site at this URL whose
+     * Moodle site id is {@code moodleSiteId}?
+     *
+     * @param rawUrl       the URL as sent
+     * @param moodleSiteId the {@code siteid} as sent
+     * @return true when there is
+     */
+    public boolean isMoodleSiteRegistered(String rawUrl, String moodleSiteId) {
+        String url = SiteUrls.normalize(rawUrl);
+        return db.inTransaction(em -> {
+            List<Site> live = em.createQuery("select s from Site s where s.liveUrl = :url", Site.class).setParameter("url", url).getResultList();
+            return !live.isEmpty() && live.get(0).getStatus() == SiteStatus.ACTIVE && matchesMoodleSiteId(em, live.get(0), moodleSiteId);
         });
     }
 
@@ -355,7 +450,13 @@ public class RegistrationService {
         return ids.isEmpty() ? null : ids.get(0);
     }
 
-    private static void refuseSuspendedUrl(EntityManager em, String url) {
+    /**
+     * Refuses a URL whose live registration a hub admin suspended.
+     *
+     * @param em  a transaction
+     * @param url the normalised URL
+     */
+    public static void refuseSuspendedUrl(EntityManager em, String url) {
         Long suspended = em.createQuery("select count(s) from Site s where s.liveUrl = :url and s.status = :suspended", Long.class)
                 .setParameter("url", url).setParameter("suspended", SiteStatus.SUSPENDED).getSingleResult();
         if (suspended > 0) {
@@ -374,7 +475,7 @@ public class RegistrationService {
      * @param em  a transaction
      * @param url the normalised URL
      */
-    static void refuseRevokedUrl(EntityManager em, String url) {
+    public static void refuseRevokedUrl(EntityManager em, String url) {
         Long revoked = em.createQuery("select count(s) from Site s where s.url = :url and s.status = :revoked"
                         + " and s.revocationLiftedAt is null", Long.class)
                 .setParameter("url", url).setParameter("revoked", SiteStatus.REVOKED).getSingleResult();

@@ -38,6 +38,9 @@ public class SitesResource {
     @Inject
     RegistrationService registrations;
 
+    @Inject
+    net.moodlepushhub.hub.moodle.MoodleHub moodle;
+
     @Context
     UriInfo uriInfo;
 
@@ -55,6 +58,9 @@ public class SitesResource {
         c.put("url", challenge.urlFor(site.getUrl()));
         c.put("content", challenge.content());
         c.put("expiresAt", challenge.expiresAt().toString());
+        // The other way to prove ownership, for admins without access to the web server's files (MoodleCloud):
+        // this tag in the front page's <head> (Moodle: Additional HTML, Within HEAD).
+        c.put("metaTag", net.moodlepushhub.hub.verification.ChallengeVerifier.metaTag(challenge.content()));
         body.put("challenge", c);
         return Response.created(uriInfo.getAbsolutePathBuilder().path(site.getId()).build()).entity(body).build();
     }
@@ -99,6 +105,12 @@ public class SitesResource {
         body.put("quota", quota);
         // How much of each delivery limit is left, as the gateways last reported; nearLimit below 20 %.
         body.put("usage", details.usage());
+        // Sites registered from Moodle's own pages: what Moodle last reported, and whether the site is over its
+        // user quota (and from when the gateway refuses its sends).
+        Map<String, Object> reported = moodle.describe(siteId);
+        if (reported != null) {
+            body.put("moodle", reported);
+        }
         return body;
     }
 

@@ -42,6 +42,9 @@ public class NotificationService {
     @Inject
     net.moodlepushhub.gateway.quota.SiteLimits limits;
 
+    @Inject
+    net.moodlepushhub.gateway.quota.UserQuota userQuota;
+
     /** The answer to a send: the notification id (null when no recipient was reachable) and one result per recipient. */
     public record Accepted(String notificationId, int queued, List<Map<String, Object>> recipients) {
     }
@@ -60,6 +63,7 @@ public class NotificationService {
             throw Problem.of(422, "too-many-recipients", "At most " + MAX_RECIPIENTS + " recipients per request; this one has "
                     + tokens.size() + ". Split it, or broadcast to a channel.").with("limit", MAX_RECIPIENTS).toException();
         }
+        userQuota.requireWithinQuota(caller.siteId());
         // Every recipient counts, registered or not: probing tokens costs the same as sending to them.
         limiter.require(caller.siteId(), limits.notificationsPerMinute(caller.siteId()), tokens.size());
         limiter.require(caller.siteId(), limits.notificationsPerDay(caller.siteId()), tokens.size());
@@ -108,6 +112,7 @@ public class NotificationService {
      * @return the notification id and the number of recipients
      */
     public Accepted broadcast(Caller caller, String channel, NotificationMessage message) {
+        userQuota.requireWithinQuota(caller.siteId());
         limiter.require(caller.siteId(), limits.broadcastsPerDay(caller.siteId()), 1);
         String defaultChannel = DeviceTokens.defaultChannel(caller.siteUrl());
         String effective = channel == null || channel.isBlank() ? defaultChannel : channel;

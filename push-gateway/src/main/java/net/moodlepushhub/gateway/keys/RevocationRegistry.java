@@ -23,6 +23,8 @@ public class RevocationRegistry {
 
     private final Map<String, Instant> revokedKeys = new ConcurrentHashMap<>();
     private final Map<String, SiteState> sites = new ConcurrentHashMap<>();
+    /** Sites over their user quota past the grace period (hub events over-quota / within-quota). */
+    private final java.util.Set<String> overQuota = ConcurrentHashMap.newKeySet();
     private volatile long lastSeq;
 
     /**
@@ -44,6 +46,8 @@ public class RevocationRegistry {
                 case "revoke" -> sites.put(subject, SiteState.REVOKED);
                 case "suspend" -> sites.merge(subject, SiteState.SUSPENDED, (old, n) -> old == SiteState.REVOKED ? old : n);
                 case "reinstate" -> sites.remove(subject, SiteState.SUSPENDED);
+                case "over-quota" -> overQuota.add(subject);
+                case "within-quota" -> overQuota.remove(subject);
                 default -> { }
             }
         }
@@ -66,6 +70,14 @@ public class RevocationRegistry {
      */
     public SiteState siteState(String siteId) {
         return sites.get(siteId);
+    }
+
+    /**
+     * @param siteId a site
+     * @return true while the hub says the site is over its user quota past the grace period
+     */
+    public boolean isOverQuota(String siteId) {
+        return overQuota.contains(siteId);
     }
 
     /** @return the last feed sequence applied */
