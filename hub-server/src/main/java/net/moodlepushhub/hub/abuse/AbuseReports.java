@@ -45,6 +45,9 @@ public class AbuseReports {
     @Inject
     AuditLog audit;
 
+    @Inject
+    net.moodlepushhub.hub.web.SharedCaches caches;
+
     private RateLimiter perSource;
 
     /** A page of reports. */
@@ -53,7 +56,7 @@ public class AbuseReports {
 
     @PostConstruct
     void init() {
-        perSource = new RateLimiter(settings.abuseReportsPerHour(), Duration.ofHours(1));
+        perSource = caches.limiter("abuse-reports", settings.abuseReportsPerHour(), Duration.ofHours(1));
     }
 
     /**
