@@ -19,6 +19,10 @@ public class GatewaySettings {
     String hubUrl;
 
     @Inject
+    @ConfigProperty(name = "gateway.hub-backoff", defaultValue = "PT10S")
+    String hubBackoff;
+
+    @Inject
     @ConfigProperty(name = "gateway.hub-feed-token")
     Optional<String> hubFeedToken;
 
@@ -66,9 +70,22 @@ public class GatewaySettings {
     @ConfigProperty(name = "gateway.moodle.legacy-create-confirmed", defaultValue = "true")
     boolean legacyCreateConfirmed;
 
-    /** @return the hub's base URL, without a trailing slash */
+    /**
+     * @return the first hub's base URL, without a trailing slash: the issuer assumed until the hub's metadata is
+     *         read (every hub of one deployment issues keys under the same {@code hub.issuer})
+     */
     public String hubUrl() {
-        return hubUrl.endsWith("/") ? hubUrl.substring(0, hubUrl.length() - 1) : hubUrl;
+        return hubUrls().get(0);
+    }
+
+    /** @return every hub's base URL, in the order {@code gateway.hub-url} lists them (comma-separated) */
+    public java.util.List<String> hubUrls() {
+        return net.moodlepushhub.gateway.hub.HubEndpoints.parse(hubUrl);
+    }
+
+    /** @return how long a hub that failed is tried only after the others */
+    public Duration hubBackoff() {
+        return Duration.parse(hubBackoff);
     }
 
     /** @return the secret for the hub's revocation feed and internal API (blank when the hub's feed is open) */

@@ -53,7 +53,7 @@ public class GatewayStartup {
         engine.start();
         abuseMonitor.start();
         usageReporter.start();
-        LOG.info(() -> "moodle-push-hub gateway ready: hub " + settings.hubUrl() + ", audience " + settings.audience()
+        LOG.info(() -> "moodle-push-hub gateway ready: hub " + String.join(", ", settings.hubUrls()) + ", audience " + settings.audience()
                 + ", keys issued by " + verifier.expectedIssuer().issuer() + " (from " + verifier.expectedIssuer().source() + ")");
     }
 }

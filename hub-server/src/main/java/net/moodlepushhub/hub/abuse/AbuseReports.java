@@ -48,6 +48,7 @@ public class AbuseReports {
 
     @Inject
     MailNotifier mail;
+    net.moodlepushhub.hub.web.SharedCaches caches;
 
     private RateLimiter perSource;
 
@@ -57,7 +58,7 @@ public class AbuseReports {
 
     @PostConstruct
     void init() {
-        perSource = new RateLimiter(settings.abuseReportsPerHour(), Duration.ofHours(1));
+        perSource = caches.limiter("abuse-reports", settings.abuseReportsPerHour(), Duration.ofHours(1));
     }
 
     /**

@@ -34,6 +34,9 @@ public class OperatorAccounts {
     @Inject
     AuditLog audit;
 
+    @Inject
+    net.moodlepushhub.hub.web.SharedCaches caches;
+
     private RateLimiter failures;
 
     /** A successful login. */
@@ -42,7 +45,7 @@ public class OperatorAccounts {
 
     @PostConstruct
     void init() {
-        failures = new RateLimiter(settings.loginMaxFailures(), settings.loginWindow());
+        failures = caches.limiter("login-failures", settings.loginMaxFailures(), settings.loginWindow());
     }
 
     /**

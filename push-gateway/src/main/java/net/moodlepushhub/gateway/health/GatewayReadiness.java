@@ -41,6 +41,9 @@ public class GatewayReadiness implements HealthCheck {
     @Inject
     DeliveryEngine engine;
 
+    @Inject
+    net.moodlepushhub.gateway.hub.HubConnection hub;
+
     @Override
     public HealthCheckResponse call() {
         boolean database;
@@ -55,7 +58,9 @@ public class GatewayReadiness implements HealthCheck {
                 .status(database && feed)
                 .withData("database", database)
                 .withData("revocationFeed", feed ? "following" : "lost (" + (follower.lastError() == null ? "no contact" : follower.lastError()) + ")")
-                .withData("inFlight", engine.inFlight());
+                .withData("inFlight", engine.inFlight())
+                // Which of the hubs gateway.hub-url lists is called first now (the last one that answered).
+                .withData("hub", hub.endpoints().current());
         for (Platform p : Platform.values()) {
             b.withData(p.name().toLowerCase(), providers.isSandbox(p) ? "SANDBOX (deliveries recorded, not sent)" : "live");
         }

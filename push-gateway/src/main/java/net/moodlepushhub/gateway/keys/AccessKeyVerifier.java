@@ -84,6 +84,9 @@ public class AccessKeyVerifier {
     @Inject
     KeyRefusals refusals;
 
+    @Inject
+    net.moodlepushhub.gateway.hub.HubConnection hub;
+
     private String audience;
     private Clock clock = Clock.systemUTC();
     private final Map<AccessKeyKind, DefaultJWTProcessor<SecurityContext>> processors = new EnumMap<>(AccessKeyKind.class);
@@ -123,7 +126,8 @@ public class AccessKeyVerifier {
     void start() {
         JWKSource<SecurityContext> jwks;
         try {
-            jwks = JWKSourceBuilder.create(new URL(settings.hubUrl() + "/.well-known/jwks.json"))
+            // Downloaded through HubConnection, so that it fails over between the hubs gateway.hub-url lists.
+            jwks = JWKSourceBuilder.<SecurityContext>create(new URL(settings.hubUrl() + HubJwksRetriever.PATH), new HubJwksRetriever(hub))
                     .cache(Duration.ofMinutes(5).toMillis(), Duration.ofSeconds(5).toMillis())
                     .rateLimited(settings.jwksRefreshMinInterval().toMillis())
                     // Keep verifying with the last keys seen while the hub is unreachable.
@@ -331,9 +335,14 @@ public class AccessKeyVerifier {
         }
     }
 
-    /** @return how many verified keys are cached now */
+    /** @return how many verified keys are cached now (expired ones removed first, so the figure is exact) */
     public long cachedKeys() {
-        return verified == null ? 0 : verified.estimatedSize();
+        if (verified == null) {
+            return 0;
+        }
+        // Caffeine removes expired entries in its own maintenance, which may not have run yet.
+        verified.cleanUp();
+        return verified.estimatedSize();
     }
 
     /** @return the expected issuer and where it came from */

@@ -114,9 +114,11 @@ public class HubMetadata {
 
     private synchronized void fetch() {
         lastFetch = clock.instant();
-        String url = settings.hubUrl() + PATH;
+        String tried = String.join(", ", settings.hubUrls()) + " (" + PATH + ")";
         try {
             HttpResponse<String> response = hub.get(PATH, Duration.ofSeconds(3));
+            // Whichever of the listed hubs answered.
+            String url = response.uri().toString();
             if (response.statusCode() != 200) {
                 LOG.warning(() -> "The hub's metadata " + url + " answered " + response.statusCode() + "; expecting keys issued by "
                         + current.issuer() + " (" + current.source() + ")");
@@ -136,7 +138,7 @@ public class HubMetadata {
             current = new Issuer(issuer, "the hub's metadata, " + url);
             if (!issuer.equals(previous.issuer())) {
                 LOG.info(() -> "Access keys are expected from issuer " + issuer + " (read from " + url + ")"
-                        + (issuer.equals(settings.hubUrl()) ? "" : "; the gateway reaches that hub at " + settings.hubUrl()));
+                        + (settings.hubUrls().contains(issuer) ? "" : "; the gateway reaches that hub at " + url.substring(0, url.length() - PATH.length())));
             }
             if (hubAudience != null && !hubAudience.equals(settings.audience())) {
                 LOG.warning(() -> "The hub issues keys for audience '" + hubAudience + "' but gateway.keys.audience is '"
@@ -145,7 +147,7 @@ public class HubMetadata {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
-            LOG.log(Level.WARNING, "The hub's metadata " + url + " could not be read (" + e + "); expecting keys issued by "
+            LOG.log(Level.WARNING, "The hub's metadata " + tried + " could not be read (" + e + "); expecting keys issued by "
                     + current.issuer() + " (" + current.source() + ") until it can");
         }
     }
