@@ -67,6 +67,7 @@ public class NotificationService {
         Set<String> unique = new LinkedHashSet<>(tokens);
         List<Map<String, Object>> results = new ArrayList<>(tokens.size());
         int queued = db.inTransaction(c -> {
+            results.clear(); // a deadlock victim's transaction runs again
             Map<String, Platform> confirmed = store.confirmedTokens(c, caller.siteId(), unique);
             List<DeliveryStore.Target> targets = new ArrayList<>();
             Set<String> seen = new java.util.HashSet<>();
