@@ -136,8 +136,9 @@ public class DeliveryQueue {
 
     private static Delivery delivery(ResultSet rs) throws SQLException {
         int seq = rs.getInt(8);
+        Integer batchSeq = rs.wasNull() ? null : seq;
         return new Delivery(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getString(5),
-                Platform.valueOf(rs.getString(6)), rs.getInt(7), rs.wasNull() ? null : seq);
+                Platform.valueOf(rs.getString(6)), rs.getInt(7), batchSeq);
     }
 
     /** What became of one delivery attempt. */
