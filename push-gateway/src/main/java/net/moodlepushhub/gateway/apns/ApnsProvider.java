@@ -127,9 +127,11 @@ public final class ApnsProvider implements PushProvider {
      * {@link #APNS_ID_NAMESPACE}
      */
     public static UUID apnsIdFor(String idempotencyKey) {
-        try {
-            MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
-            sha1.update(toBytes(APNS_ID_NAMESPACE));
+        {
+            // One digest per thread: looking the algorithm up again for every recipient costs more than hashing.
+            MessageDigest sha1 = SHA1.get();
+            sha1.reset();
+            sha1.update(NAMESPACE_BYTES);
             byte[] h = sha1.digest(idempotencyKey.getBytes(StandardCharsets.UTF_8));
             h[6] = (byte) ((h[6] & 0x0f) | 0x50); // version 5
             h[8] = (byte) ((h[8] & 0x3f) | 0x80); // IETF variant
@@ -142,10 +144,18 @@ public final class ApnsProvider implements PushProvider {
                 lsb = (lsb << 8) | (h[i] & 0xff);
             }
             return new UUID(msb, lsb);
+        }
+    }
+
+    private static final byte[] NAMESPACE_BYTES = toBytes(APNS_ID_NAMESPACE);
+
+    private static final ThreadLocal<MessageDigest> SHA1 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-1");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
+    });
 
     private static byte[] toBytes(UUID u) {
         byte[] b = new byte[16];
