@@ -42,7 +42,10 @@ final class Stack implements AutoCloseable {
     final String gatewayDb;
     final String hubDb;
 
-    private Stack(Path root, boolean withGateway) throws Exception {
+    /** The gateway's JVM options: the default heap, plus {@code -Dbench.gateway.jvm="..."} (e.g. a JFR recording). */
+    static final List<String> GATEWAY_JVM = gatewayJvm();
+
+    private Stack(Path root, boolean withGateway, Map<String, String> gatewayExtra) throws Exception {
         this.root = root;
         Path work = root.resolve("bench/target/run");
         Files.createDirectories(work);
@@ -62,14 +65,68 @@ final class Stack implements AutoCloseable {
                     : MockApnsFixture.start(MockApnsFixture.DEFAULT_TOPIC, new com.eatthepath.pushy.apns.server.AcceptAllPushNotificationHandlerFactory());
             Path p8 = apns.writeFiles(work.resolve("apns"));
             Map<String, String> gw = StackConfig.gateway(DB_SERVER + gatewayDb, DB_USER, DB_PASSWORD, hub.baseUrl(), FEED_TOKEN, apns, p8.getParent());
+            gw.putAll(gatewayExtra);
             gateway = new PayaraMicroProcess(root.resolve("target/payara-micro.jar"), root.resolve("push-gateway/target/push-gateway.war"),
-                    PayaraMicroProcess.freePort(), work.resolve("gateway.log"), gw).start();
+                    PayaraMicroProcess.freePort(), work.resolve("gateway.log"), gw, GATEWAY_JVM).start();
             gatewayApi = new HttpJson(gateway.baseUrl());
         }
     }
 
     static Stack start(Path root, boolean withGateway) throws Exception {
-        return new Stack(root, withGateway);
+        return new Stack(root, withGateway, Map.of());
+    }
+
+    static Stack start(Path root, boolean withGateway, Map<String, String> gatewayExtra) throws Exception {
+        return new Stack(root, withGateway, gatewayExtra);
+    }
+
+    private static List<String> gatewayJvm() {
+        List<String> options = new ArrayList<>(List.of("-Xmx512m"));
+        String extra = System.getProperty("bench.gateway.jvm", "").trim();
+        if (!extra.isEmpty()) {
+            options.addAll(List.of(extra.split("\\s+")));
+        }
+        return options;
+    }
+
+    /** @return the gateway's JVM options, as printed next to memory figures */
+    String gatewayHeap() {
+        return String.join(" ", GATEWAY_JVM);
+    }
+
+    /** @return the gateway process's resident set size in KiB (Linux), 0 when unknown */
+    long gatewayRssKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + gateway.pid() + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (Exception e) {
+            // not Linux, or the process is gone
+        }
+        return 0;
+    }
+
+    /**
+     * Inserts many confirmed APNs device tokens for a site straight into the gateway's database, in multi-row
+     * statements (set-up for the registration benchmark at a million devices; not measured, not sent to).
+     */
+    void seedBulkTokens(String siteId, int count) throws Exception {
+        try (Connection c = DriverManager.getConnection(DB_SERVER + gatewayDb, DB_USER, DB_PASSWORD); Statement st = c.createStatement()) {
+            String now = "'" + Timestamp.from(Instant.now()) + "'";
+            java.security.SecureRandom random = new java.security.SecureRandom();
+            byte[] b = new byte[32];
+            for (int from = 0; from < count; from += 2000) {
+                StringBuilder sql = new StringBuilder("insert into device_token (site_id, token, platform, device, confirmed, created_at, confirmed_at) values ");
+                for (int i = from; i < Math.min(count, from + 2000); i++) {
+                    random.nextBytes(b);
+                    sql.append(i == from ? "" : ",").append("('").append(siteId).append("','").append(java.util.HexFormat.of().formatHex(b))
+                            .append("','APNS','ios',true,").append(now).append(',').append(now).append(')');
+                }
+                st.executeUpdate(sql.toString());
+            }
+        }
     }
 
     /** Registers and verifies a site; returns the verification answer (keys, management token). */

@@ -650,13 +650,13 @@ class GatewayIT {
         }
     }
 
-    /** The gateway's refusal counter by reason, from its MicroProfile Metrics endpoint (Prometheus text). */
     /** The hub's private signing key, read from its database through the same decryption the hub uses. */
     private static ECKey hubSigningKey(String kid) throws Exception {
         return ECKey.parse(net.moodlepushhub.common.keys.KeyEncryption.fromBase64(StackConfig.TEST_KEYS_ENCRYPTION_KEY)
                 .decrypt(MariaDbDatabases.string(HUB_DB_URL, DB_USER, DB_PASSWORD, "select private_jwk from signing_key where kid = ?", kid), kid));
     }
 
+    /** The gateway's refusal counter by reason, from its MicroProfile Metrics endpoint (Prometheus text). */
     Map<String, Double> refusalCounts() {
         // MicroProfile Metrics 5 speaks Prometheus text only.
         Answer metrics = gateway.exchange(HttpRequest.newBuilder(URI.create(serverRoot() + "metrics")).header("Accept", "text/plain").GET().build());
@@ -673,6 +673,46 @@ class GatewayIT {
     /** The gateway's server root (health and metrics live there, outside the application's context root). */
     String serverRoot() {
         return URI.create(base.toString()).resolve("/").toString();
+    }
+
+    @Test
+    @Order(24)
+    void concurrentDeviceRegistrationsNeverAnswer5xx() throws Exception {
+        // 16 clients register 1,200 new tokens of one site, each token twice at once (a device key and the site
+        // key racing for the same token, the confirm included), into the same index gaps: the pattern that
+        // deadlocked when a registration locked the missing row first.
+        Site s = register(md5("site-concurrent-" + UUID.randomUUID()));
+        List<String> tokens = IntStream.range(0, 1200).mapToObj(i -> MockApnsFixture.randomToken()).toList();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        java.util.concurrent.ConcurrentHashMap<Integer, Integer> statuses = new java.util.concurrent.ConcurrentHashMap<>();
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        try {
+            List<java.util.concurrent.Future<?>> all = new ArrayList<>();
+            for (String token : tokens) {
+                for (String key : List.of(s.deviceKey(), s.siteKey())) {
+                    all.add(pool.submit(() -> {
+                        Answer a = new HttpJson(base.toString()).send("POST", "api/v1/tokens", json(Map.of("token", token, "device", "ios")), key);
+                        statuses.merge(a.status(), 1, Integer::sum);
+                        if (a.status() >= 500) {
+                            failures.add(a.toString());
+                        }
+                    }));
+                }
+            }
+            for (var f : all) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        System.out.println("[GatewayIT] 2,400 concurrent registrations by 16 clients answered " + statuses);
+        assertThat(failures).as("5xx answers").isEmpty();
+        assertThat(statuses.keySet()).as("answers").isSubsetOf(200, 201);
+        // Every token ends up registered once and confirmed (the site key registered each one).
+        assertThat(MariaDbDatabases.count(DB_URL, DB_USER, DB_PASSWORD, "select count(*) from device_token where site_id = ? and confirmed = true", s.id()))
+                .isEqualTo(tokens.size());
+        assertThat(MariaDbDatabases.count(DB_URL, DB_USER, DB_PASSWORD, "select count(*) from device_token where site_id = ?", s.id()))
+                .isEqualTo(tokens.size());
     }
 
     // ---------------------------------------------------------------- revocation

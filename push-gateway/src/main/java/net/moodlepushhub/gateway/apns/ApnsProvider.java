@@ -67,6 +67,12 @@ public final class ApnsProvider implements PushProvider {
     /** Namespace for {@link #apnsIdFor(String)} (a fixed random UUID). */
     public static final UUID APNS_ID_NAMESPACE = UUID.fromString("6f1c4d1e-5b8a-4a57-9a0c-3e2f7c9d8b41");
 
+    /**
+     * The reason of a send refused by this provider's own in-flight bound, not by APNs: callers should defer it
+     * rather than count it as an attempt.
+     */
+    public static final String IN_FLIGHT_LIMIT = "in-flight-limit";
+
     private static final Set<String> INVALID_TOKEN_REASONS =
             Set.of("BadDeviceToken", "DeviceTokenNotForTopic", "Unregistered", "ExpiredToken");
     private static final Set<String> RETRYABLE_REASONS = Set.of("TooManyRequests", "InternalServerError",
@@ -76,18 +82,6 @@ public final class ApnsProvider implements PushProvider {
     private final String topic;
     private final ApnsPayloadShaper shaper;
 
-    /**
-     * Shaped payloads by content: every recipient of one notification gets the same payload, and shaping
-     * (parsing Moodle's extra, fitting 4 KiB) would otherwise be repeated for each of up to 100,000 of them.
-     */
-    private final java.util.concurrent.ConcurrentHashMap<PayloadKey, Optional<ApnsPayloadShaper.Shaped>> shapedPayloads = new java.util.concurrent.ConcurrentHashMap<>();
-
-    /** What a payload depends on (the token and idempotency key go in headers, not the payload). */
-    private record PayloadKey(String alert, String title, String jsonExtra, Integer badge, String sound) {
-        static PayloadKey of(PushMessage m) {
-            return new PayloadKey(m.alert(), m.title(), m.jsonExtra(), m.badge(), m.sound());
-        }
-    }
     private final Semaphore inFlight;
     private final int maxInFlight;
     private final Duration acquireTimeout;
@@ -133,9 +127,11 @@ public final class ApnsProvider implements PushProvider {
      * {@link #APNS_ID_NAMESPACE}
      */
     public static UUID apnsIdFor(String idempotencyKey) {
-        try {
-            MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
-            sha1.update(toBytes(APNS_ID_NAMESPACE));
+        {
+            // One digest per thread: looking the algorithm up again for every recipient costs more than hashing.
+            MessageDigest sha1 = SHA1.get();
+            sha1.reset();
+            sha1.update(NAMESPACE_BYTES);
             byte[] h = sha1.digest(idempotencyKey.getBytes(StandardCharsets.UTF_8));
             h[6] = (byte) ((h[6] & 0x0f) | 0x50); // version 5
             h[8] = (byte) ((h[8] & 0x3f) | 0x80); // IETF variant
@@ -148,10 +144,18 @@ public final class ApnsProvider implements PushProvider {
                 lsb = (lsb << 8) | (h[i] & 0xff);
             }
             return new UUID(msb, lsb);
+        }
+    }
+
+    private static final byte[] NAMESPACE_BYTES = toBytes(APNS_ID_NAMESPACE);
+
+    private static final ThreadLocal<MessageDigest> SHA1 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-1");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
+    });
 
     private static byte[] toBytes(UUID u) {
         byte[] b = new byte[16];
@@ -167,25 +171,43 @@ public final class ApnsProvider implements PushProvider {
     @Override
     public CompletableFuture<SendOutcome> send(PushMessage message) {
         Objects.requireNonNull(message, "message");
-        if (closed) {
-            return CompletableFuture.completedFuture(new SendOutcome.Retryable("provider-closed", null));
-        }
-        final SimpleApnsPushNotification notification;
-        try {
-            Optional<ApnsPayloadShaper.Shaped> shaped = shapedPayloads.computeIfAbsent(PayloadKey.of(message), k -> shaper.shape(message));
-            if (shapedPayloads.size() > 1024) {
-                shapedPayloads.clear();
-            }
-            if (shaped.isEmpty()) {
-                return CompletableFuture.completedFuture(new SendOutcome.Failed("payload-too-large"));
-            }
-            notification = toNotification(message, shaped.get());
-        } catch (IllegalArgumentException e) {
-            return CompletableFuture.completedFuture(new SendOutcome.Failed("invalid-extra"));
-        }
+        return prepare(message).send(message.idempotencyKey(), message.token());
+    }
 
+    /**
+     * Shapes the APNs payload once (parsing Moodle's extra, fitting 4 KiB); each recipient then costs only its
+     * headers.
+     */
+    @Override
+    public Prepared prepare(PushMessage template) {
+        Objects.requireNonNull(template, "template");
+        final ApnsPayloadShaper.Shaped shaped;
+        try {
+            Optional<ApnsPayloadShaper.Shaped> fitted = shaper.shape(template);
+            if (fitted.isEmpty()) {
+                return (key, token) -> CompletableFuture.completedFuture(new SendOutcome.Failed("payload-too-large"));
+            }
+            shaped = fitted.get();
+        } catch (IllegalArgumentException e) {
+            return (key, token) -> CompletableFuture.completedFuture(new SendOutcome.Failed("invalid-extra"));
+        }
+        DeliveryPriority priority = shaped.background() || template.priority() == Priority.NORMAL
+                ? DeliveryPriority.CONSERVE_POWER : DeliveryPriority.IMMEDIATE;
+        PushType pushType = shaped.background() ? PushType.BACKGROUND : PushType.ALERT;
+        return (idempotencyKey, token) -> {
+            if (closed) {
+                return CompletableFuture.completedFuture(new SendOutcome.Retryable("provider-closed", null));
+            }
+            Instant expiration = template.expiration() != null ? template.expiration() : clock.instant().plus(defaultTimeToLive);
+            SimpleApnsPushNotification notification = new SimpleApnsPushNotification(token.trim().toLowerCase(Locale.ROOT), topic,
+                    shaped.json(), expiration, priority, pushType, template.collapseId(), apnsIdFor(idempotencyKey));
+            return send(notification);
+        };
+    }
+
+    private CompletableFuture<SendOutcome> send(SimpleApnsPushNotification notification) {
         if (!acquire()) {
-            return CompletableFuture.completedFuture(new SendOutcome.Retryable("in-flight-limit", null));
+            return CompletableFuture.completedFuture(new SendOutcome.Retryable(IN_FLIGHT_LIMIT, null));
         }
         final CompletableFuture<PushNotificationResponse<SimpleApnsPushNotification>> future;
         try {
@@ -213,16 +235,6 @@ public final class ApnsProvider implements PushProvider {
             Thread.currentThread().interrupt();
             return false;
         }
-    }
-
-    SimpleApnsPushNotification toNotification(PushMessage m, ApnsPayloadShaper.Shaped shaped) {
-        DeliveryPriority priority = shaped.background() || m.priority() == Priority.NORMAL
-                ? DeliveryPriority.CONSERVE_POWER : DeliveryPriority.IMMEDIATE;
-        PushType pushType = shaped.background() ? PushType.BACKGROUND : PushType.ALERT;
-        Instant expiration = m.expiration() != null ? m.expiration() : clock.instant().plus(defaultTimeToLive);
-        String token = m.token().trim().toLowerCase(Locale.ROOT);
-        return new SimpleApnsPushNotification(token, topic, shaped.json(), expiration, priority, pushType,
-                m.collapseId(), apnsIdFor(m.idempotencyKey()));
     }
 
     static SendOutcome map(PushNotificationResponse<?> response) {

@@ -12,8 +12,14 @@ import net.moodlepushhub.gateway.provider.Platform;
  * @param token          the device token
  * @param platform       its platform
  * @param attempts       attempts made so far
+ * @param batchSeq       the batch it was claimed with, or null when it was claimed on its own (a retry)
  */
-public record Delivery(long id, String notificationId, long recipient, String siteId, String token, Platform platform, int attempts) {
+public record Delivery(long id, String notificationId, long recipient, String siteId, String token, Platform platform, int attempts, Integer batchSeq) {
+
+    /** @return the batch this delivery was claimed with, or null */
+    public DeliveryQueue.BatchKey batch() {
+        return batchSeq == null ? null : new DeliveryQueue.BatchKey(notificationId, batchSeq);
+    }
 
     /** @return the idempotency key: stable for this recipient of this notification across retries and restarts */
     public String idempotencyKey() {

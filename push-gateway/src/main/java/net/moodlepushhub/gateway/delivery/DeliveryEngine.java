@@ -1,5 +1,7 @@
 package net.moodlepushhub.gateway.delivery;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedThreadFactory;
@@ -7,8 +9,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import net.moodlepushhub.gateway.GatewaySettings;
+import net.moodlepushhub.gateway.apns.ApnsProvider;
 import net.moodlepushhub.gateway.keys.RevocationRegistry;
 import net.moodlepushhub.gateway.keys.SiteReinstated;
+import net.moodlepushhub.gateway.provider.Platform;
 import net.moodlepushhub.gateway.provider.PushProvider;
 import net.moodlepushhub.gateway.provider.RetryPolicy;
 import net.moodlepushhub.gateway.provider.SendOutcome;
@@ -17,42 +21,55 @@ import net.moodlepushhub.gateway.tokens.DeviceTokens;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * Moves deliveries from the durable queue to the push services and records what they answered.
  *
- * <p>Three threads: the <em>claimer</em> takes due deliveries from the database in batches (woken at once
- * when a notification is accepted) and hands them to the providers, with a bound on sends in flight; the
- * <em>recorder</em> writes the answers back in batches; <em>maintenance</em> returns deliveries whose lease
- * ran out (an instance died) to the queue and purges stale unconfirmed tokens. A delivery is only ever
- * marked delivered after the push service accepted it, so a crash loses nothing; what it may cost is a
- * repeat of the few sends whose answers had not been recorded yet (see README, "Delivery guarantees").</p>
+ * <p>One <em>lane</em> per platform, each with its own thread and its own bound on sends in flight
+ * ({@code gateway.apns.max-in-flight}, {@code gateway.fcm.max-in-flight}; the only flow control there is): the
+ * lane claims batches of its platform's recipients (and single recipients due for a retry) from the database,
+ * prepares each notification's payload once, and sends while it has room, waiting for room otherwise, so a
+ * slow APNs holds up APNs deliveries only, never FCM's, and waiting for room never costs a delivery attempt.
+ * The <em>recorder</em> writes the answers back in batches and deletes each batch with its last answer;
+ * <em>maintenance</em> returns work whose lease ran out (an instance died) to the queue and purges stale
+ * unconfirmed tokens. A delivery is only ever marked delivered after the push service accepted it, so a crash
+ * loses nothing; what it may cost is a repeat of the sends whose answers had not been recorded yet: at most
+ * the sends in flight plus the answers waiting for the recorder (see README, "Delivery guarantees").</p>
  */
 @ApplicationScoped
 public class DeliveryEngine {
 
     private static final Logger LOG = Logger.getLogger(DeliveryEngine.class.getName());
 
-    /** Deliveries claimed per database round trip. */
-    static final int CLAIM_BATCH = 1000;
-    /** Sends in flight across all providers. */
-    static final int MAX_IN_FLIGHT = 4000;
+    /** Batches claimed per database round trip (each up to {@link NotificationWrites#BATCH_SIZE} recipients). */
+    static final int CLAIM_BATCHES = 2;
+    /** Single recipients (retries) claimed per round trip. */
+    static final int CLAIM_ROWS = 1000;
+    /** How often a lane that is busy with batches looks for single recipients due for a retry. */
+    static final long ROW_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /** When a send refused by local back-pressure is tried again. */
+    static final Duration DEFER = Duration.ofSeconds(1);
 
     @Inject
-    DeliveryStore store;
+    DeliveryQueue queue;
+
+    @Inject
+    NotificationWrites writes;
 
     @Inject
     Providers providers;
@@ -69,19 +86,46 @@ public class DeliveryEngine {
     @Resource
     ManagedThreadFactory threads;
 
-    private final BlockingQueue<DeliveryStore.Result> results = new LinkedBlockingQueue<>();
-    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
-    private final Object wake = new Object();
-    private final Map<String, NotificationMessage> messages = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, NotificationMessage> eldest) {
-            return size() > 10_000;
-        }
-    });
+    private final BlockingQueue<DeliveryQueue.Result> results = new LinkedBlockingQueue<>();
+    /** Unanswered recipients of each batch this instance claimed; only the recorder decrements. */
+    private final Map<DeliveryQueue.BatchKey, AtomicInteger> outstanding = new ConcurrentHashMap<>();
+    /** Notifications with their payloads prepared, by id: a notification is prepared once, not per recipient. */
+    private final Cache<String, PreparedNotification> prepared = Caffeine.newBuilder()
+            .maximumSize(10_000).expireAfterAccess(Duration.ofMinutes(10)).build();
+    private final Map<Platform, Lane> lanes = new EnumMap<>(Platform.class);
     private final List<Thread> workers = new ArrayList<>();
     private volatile boolean running;
-    private volatile boolean poked;
     private RetryPolicy retryPolicy;
+
+    /** One platform's sending: its bound on sends in flight and its wake-up signal. */
+    private static final class Lane {
+        final Platform platform;
+        final int max;
+        final Semaphore permits;
+        final Object wake = new Object();
+        boolean poked;
+        long nextRowCheck;
+
+        Lane(Platform platform, int max) {
+            this.platform = platform;
+            this.max = max;
+            this.permits = new Semaphore(max);
+        }
+    }
+
+    /** A notification's message and, per platform, its payload prepared by that platform's provider. */
+    private final class PreparedNotification {
+        final NotificationMessage message;
+        final Map<Platform, PushProvider.Prepared> byPlatform = new ConcurrentHashMap<>();
+
+        PreparedNotification(NotificationMessage message) {
+            this.message = message;
+        }
+
+        PushProvider.Prepared on(Platform platform) {
+            return byPlatform.computeIfAbsent(platform, p -> providers.get(p).prepare(message.toPush("prepared", "prepared", p)));
+        }
+    }
 
     /** Starts the worker threads. */
     public synchronized void start() {
@@ -90,7 +134,11 @@ public class DeliveryEngine {
         }
         retryPolicy = new RetryPolicy(settings.retryBase(), settings.retryCap(), settings.maxAttempts());
         running = true;
-        workers.add(start("delivery-claimer", this::claimLoop));
+        for (Platform p : Platform.values()) {
+            Lane lane = new Lane(p, providers.maxInFlight(p));
+            lanes.put(p, lane);
+            workers.add(start("delivery-" + p.name().toLowerCase(), () -> laneLoop(lane)));
+        }
         workers.add(start("delivery-recorder", this::recordLoop));
         workers.add(start("delivery-maintenance", this::maintenanceLoop));
     }
@@ -100,30 +148,36 @@ public class DeliveryEngine {
         running = false;
         workers.forEach(Thread::interrupt);
         // Record what already came back so it is not sent again after the restart.
-        List<DeliveryStore.Result> rest = new ArrayList<>();
+        List<DeliveryQueue.Result> rest = new ArrayList<>();
         results.drainTo(rest);
         try {
-            store.record(rest);
+            record(rest);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "could not record " + rest.size() + " results at shutdown; their leases will expire", e);
         }
     }
 
-    /** Wakes the claimer: new deliveries are waiting. */
+    /** Wakes the lanes: new deliveries are waiting. */
     public void poke() {
-        synchronized (wake) {
-            poked = true;
-            wake.notifyAll();
+        for (Lane lane : lanes.values()) {
+            synchronized (lane.wake) {
+                lane.poked = true;
+                lane.wake.notifyAll();
+            }
         }
     }
 
     /** @return sends currently waiting for a push service's answer */
     public int inFlight() {
-        return MAX_IN_FLIGHT - inFlight.availablePermits();
+        int n = 0;
+        for (Lane lane : lanes.values()) {
+            n += lane.max - lane.permits.availablePermits();
+        }
+        return n;
     }
 
     void onReinstated(@Observes SiteReinstated event) {
-        int released = store.releaseHeld(event.siteId());
+        int released = queue.releaseHeld(event.siteId());
         if (released > 0) {
             LOG.info(() -> "Site " + event.siteId() + " reinstated: " + released + " held deliveries released");
             poke();
@@ -147,94 +201,116 @@ public class DeliveryEngine {
         return t;
     }
 
-    private void claimLoop() {
-        List<Delivery> batch = store.claim(CLAIM_BATCH, settings.lease());
-        if (batch.isEmpty()) {
-            synchronized (wake) {
-                if (!poked) {
+    private void laneLoop(Lane lane) {
+        List<Delivery> work = new ArrayList<>();
+        long now = System.nanoTime();
+        if (now - lane.nextRowCheck >= 0) {
+            work.addAll(queue.claimRows(lane.platform, CLAIM_ROWS, settings.lease()));
+            lane.nextRowCheck = work.size() == CLAIM_ROWS ? now : now + ROW_CHECK_NANOS;
+        }
+        List<Delivery> batches = queue.claimBatches(lane.platform, CLAIM_BATCHES, settings.lease());
+        Map<DeliveryQueue.BatchKey, AtomicInteger> claimed = new HashMap<>();
+        for (Delivery d : batches) {
+            claimed.computeIfAbsent(d.batch(), k -> new AtomicInteger()).incrementAndGet();
+        }
+        outstanding.putAll(claimed);
+        work.addAll(batches);
+        if (work.isEmpty()) {
+            synchronized (lane.wake) {
+                if (!lane.poked) {
                     try {
-                        wake.wait(250);
+                        lane.wake.wait(250);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         running = false;
                     }
                 }
-                poked = false;
+                lane.poked = false;
             }
+            // Nothing claimed: look for retries at once next time.
+            lane.nextRowCheck = System.nanoTime();
             return;
         }
         Set<String> missing = new HashSet<>();
-        for (Delivery d : batch) {
-            if (!messages.containsKey(d.notificationId())) {
+        for (Delivery d : work) {
+            if (prepared.getIfPresent(d.notificationId()) == null) {
                 missing.add(d.notificationId());
             }
         }
         if (!missing.isEmpty()) {
-            messages.putAll(store.messages(missing));
+            writes.messages(missing).forEach((id, message) -> prepared.put(id, new PreparedNotification(message)));
         }
-        for (Delivery d : batch) {
-            dispatch(d, messages.get(d.notificationId()));
+        for (Delivery d : work) {
+            if (!dispatch(lane, d, prepared.getIfPresent(d.notificationId()))) {
+                return;
+            }
         }
     }
 
-    private void dispatch(Delivery d, NotificationMessage message) {
+    /** @return false when interrupted (shutting down) */
+    private boolean dispatch(Lane lane, Delivery d, PreparedNotification notification) {
         RevocationRegistry.SiteState state = revocations.siteState(d.siteId());
         if (state == RevocationRegistry.SiteState.SUSPENDED) {
-            results.add(new DeliveryStore.Held(d));
-            return;
+            results.add(new DeliveryQueue.Held(d));
+            return true;
         }
         if (state == RevocationRegistry.SiteState.REVOKED) {
-            results.add(new DeliveryStore.Failed(d, "site-revoked"));
-            return;
+            results.add(new DeliveryQueue.Failed(d, "site-revoked"));
+            return true;
         }
-        if (message == null) {
-            results.add(new DeliveryStore.Failed(d, "notification-missing"));
-            return;
+        if (notification == null) {
+            results.add(new DeliveryQueue.Failed(d, "notification-missing"));
+            return true;
         }
-        PushProvider provider = providers.get(d.platform());
         try {
-            inFlight.acquire();
+            // Back-pressure: wait for room on this platform only; waiting costs no attempt.
+            lane.permits.acquire();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;
-            return;
+            return false;
         }
         try {
-            provider.send(message.toPush(d.idempotencyKey(), d.token(), d.platform())).whenComplete((outcome, error) -> {
-                inFlight.release();
+            notification.on(d.platform()).send(d.idempotencyKey(), d.token()).whenComplete((outcome, error) -> {
+                lane.permits.release();
                 results.add(error != null ? retryOrFail(d, "internal: " + error.getClass().getSimpleName(), null) : map(d, outcome));
             });
         } catch (RuntimeException e) {
-            inFlight.release();
+            lane.permits.release();
             results.add(retryOrFail(d, "internal: " + e.getClass().getSimpleName(), null));
         }
+        return true;
     }
 
-    private DeliveryStore.Result map(Delivery d, SendOutcome outcome) {
+    private DeliveryQueue.Result map(Delivery d, SendOutcome outcome) {
         if (outcome instanceof SendOutcome.Delivered) {
-            return new DeliveryStore.Delivered(d);
+            return new DeliveryQueue.Delivered(d);
         }
         if (outcome instanceof SendOutcome.InvalidToken invalid) {
-            return new DeliveryStore.InvalidToken(d, invalid.reason());
+            return new DeliveryQueue.InvalidToken(d, invalid.reason());
         }
         if (outcome instanceof SendOutcome.Retryable retry) {
+            if (ApnsProvider.IN_FLIGHT_LIMIT.equals(retry.reason())) {
+                // Refused by a bound of our own, not by the push service: not an attempt.
+                return new DeliveryQueue.Deferred(d, Instant.now().plus(DEFER));
+            }
             return retryOrFail(d, retry.reason(), retry.retryAfter());
         }
-        return new DeliveryStore.Failed(d, ((SendOutcome.Failed) outcome).reason());
+        return new DeliveryQueue.Failed(d, ((SendOutcome.Failed) outcome).reason());
     }
 
-    private DeliveryStore.Result retryOrFail(Delivery d, String reason, Duration retryAfter) {
+    private DeliveryQueue.Result retryOrFail(Delivery d, String reason, Duration retryAfter) {
         Optional<Duration> delay = retryPolicy.nextDelay(d.attempts() + 1, retryAfter);
         if (delay.isPresent()) {
-            return new DeliveryStore.Retry(d, Instant.now().plus(delay.get()), reason);
+            return new DeliveryQueue.Retry(d, Instant.now().plus(delay.get()), reason);
         }
-        return new DeliveryStore.Failed(d, "gave up after " + (d.attempts() + 1) + " attempts: " + reason);
+        return new DeliveryQueue.Failed(d, "gave up after " + (d.attempts() + 1) + " attempts: " + reason);
     }
 
     private void recordLoop() {
-        List<DeliveryStore.Result> batch = new ArrayList<>();
+        List<DeliveryQueue.Result> batch = new ArrayList<>();
         try {
-            DeliveryStore.Result first = results.poll(250, TimeUnit.MILLISECONDS);
+            DeliveryQueue.Result first = results.poll(250, TimeUnit.MILLISECONDS);
             if (first == null) {
                 return;
             }
@@ -248,7 +324,7 @@ public class DeliveryEngine {
                 if (batch.size() >= 2000 || left <= 0) {
                     break;
                 }
-                DeliveryStore.Result next = results.poll(left, TimeUnit.NANOSECONDS);
+                DeliveryQueue.Result next = results.poll(left, TimeUnit.NANOSECONDS);
                 if (next == null) {
                     break;
                 }
@@ -259,7 +335,7 @@ public class DeliveryEngine {
             running = false;
         }
         try {
-            store.record(batch);
+            record(batch);
         } catch (RuntimeException e) {
             // Keep the answers: put them back and try again, so nothing accepted is sent twice needlessly.
             results.addAll(batch);
@@ -267,11 +343,36 @@ public class DeliveryEngine {
         }
     }
 
+    /** Records answers, deleting the batches whose last answers they are in the same transaction. */
+    private void record(List<DeliveryQueue.Result> batch) {
+        Map<DeliveryQueue.BatchKey, Integer> answered = new HashMap<>();
+        for (DeliveryQueue.Result r : batch) {
+            DeliveryQueue.BatchKey k = r.delivery().batch();
+            if (k != null) {
+                answered.merge(k, 1, Integer::sum);
+            }
+        }
+        List<DeliveryQueue.BatchKey> completed = new ArrayList<>();
+        answered.forEach((k, n) -> {
+            AtomicInteger left = outstanding.get(k);
+            if (left != null && left.get() <= n) {
+                completed.add(k);
+            }
+        });
+        queue.record(batch, completed);
+        answered.forEach((k, n) -> {
+            AtomicInteger left = outstanding.get(k);
+            if (left != null && left.addAndGet(-n) <= 0) {
+                outstanding.remove(k, left);
+            }
+        });
+    }
+
     private void maintenanceLoop() {
         sleep(5000);
-        int requeued = store.requeueExpiredLeases();
+        int requeued = queue.requeueExpiredLeases();
         if (requeued > 0) {
-            LOG.info(() -> requeued + " deliveries whose lease expired were queued again");
+            LOG.info(() -> requeued + " batches and deliveries whose lease expired were queued again");
             poke();
         }
         int purged = tokens.purgeUnconfirmed();

@@ -1,16 +1,14 @@
 package net.moodlepushhub.gateway.delivery;
 
-import jakarta.json.Json;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonObjectBuilder;
-import jakarta.json.JsonReader;
-import jakarta.json.JsonValue;
+import com.nimbusds.jose.util.JSONObjectUtils;
 import net.moodlepushhub.gateway.provider.Platform;
 import net.moodlepushhub.gateway.provider.Priority;
 import net.moodlepushhub.gateway.provider.PushMessage;
 
-import java.io.StringReader;
+import java.text.ParseException;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * What a site asked to send, independent of recipients; stored once per notification as JSON.
@@ -29,30 +27,16 @@ public record NotificationMessage(String alert, String title, String extraJson, 
 
     /** @return the stored form */
     public String toJson() {
-        JsonObjectBuilder b = Json.createObjectBuilder();
-        if (alert != null) {
-            b.add("alert", alert);
-        }
-        if (title != null) {
-            b.add("title", title);
-        }
-        if (extraJson != null) {
-            b.add("extra", extraJson);
-        }
-        if (badge != null) {
-            b.add("badge", badge);
-        }
-        if (sound != null) {
-            b.add("sound", sound);
-        }
-        b.add("priority", priority == null ? Priority.HIGH.name() : priority.name());
-        if (expiration != null) {
-            b.add("expiration", expiration.toString());
-        }
-        if (collapseId != null) {
-            b.add("collapseId", collapseId);
-        }
-        return b.build().toString();
+        Map<String, Object> o = new LinkedHashMap<>();
+        putIfSet(o, "alert", alert);
+        putIfSet(o, "title", title);
+        putIfSet(o, "extra", extraJson);
+        putIfSet(o, "badge", badge);
+        putIfSet(o, "sound", sound);
+        o.put("priority", priority == null ? Priority.HIGH.name() : priority.name());
+        putIfSet(o, "expiration", expiration == null ? null : expiration.toString());
+        putIfSet(o, "collapseId", collapseId);
+        return JSONObjectUtils.toJSONString(o);
     }
 
     /**
@@ -60,13 +44,24 @@ public record NotificationMessage(String alert, String title, String extraJson, 
      * @return the message
      */
     public static NotificationMessage fromJson(String json) {
-        try (JsonReader reader = Json.createReader(new StringReader(json))) {
-            JsonObject o = reader.readObject();
+        try {
+            Map<String, Object> o = JSONObjectUtils.parse(json);
+            Object badge = o.get("badge");
+            Object priority = o.get("priority");
+            Object expiration = o.get("expiration");
             return new NotificationMessage(string(o, "alert"), string(o, "title"), string(o, "extra"),
-                    o.containsKey("badge") ? o.getInt("badge") : null, string(o, "sound"),
-                    Priority.valueOf(o.getString("priority", Priority.HIGH.name())),
-                    o.containsKey("expiration") ? Instant.parse(o.getString("expiration")) : null,
+                    badge instanceof Number n ? n.intValue() : null, string(o, "sound"),
+                    priority instanceof String p ? Priority.valueOf(p) : Priority.HIGH,
+                    expiration instanceof String e ? Instant.parse(e) : null,
                     string(o, "collapseId"));
+        } catch (ParseException e) {
+            throw new IllegalStateException("stored notification is not JSON", e);
+        }
+    }
+
+    private static void putIfSet(Map<String, Object> o, String name, Object value) {
+        if (value != null) {
+            o.put(name, value);
         }
     }
 
@@ -80,8 +75,7 @@ public record NotificationMessage(String alert, String title, String extraJson, 
         return new PushMessage(idempotencyKey, token, platform, alert, title, extraJson, badge, sound, expiration, priority, collapseId);
     }
 
-    private static String string(JsonObject o, String name) {
-        JsonValue v = o.get(name);
-        return v == null || v.getValueType() == JsonValue.ValueType.NULL ? null : o.getString(name);
+    private static String string(Map<String, Object> o, String name) {
+        return o.get(name) instanceof String v ? v : null;
     }
 }

@@ -31,7 +31,7 @@ public class NotificationService {
     GatewayDatabase db;
 
     @Inject
-    DeliveryStore store;
+    NotificationWrites store;
 
     @Inject
     DeliveryEngine engine;
@@ -71,8 +71,9 @@ public class NotificationService {
         Set<String> unique = new LinkedHashSet<>(tokens);
         List<Map<String, Object>> results = new ArrayList<>(tokens.size());
         int queued = db.inTransaction(c -> {
+            results.clear(); // a deadlock victim's transaction runs again
             Map<String, Platform> confirmed = store.confirmedTokens(c, caller.siteId(), unique);
-            List<DeliveryStore.Target> targets = new ArrayList<>();
+            List<NotificationWrites.Target> targets = new ArrayList<>();
             Set<String> seen = new java.util.HashSet<>();
             for (int i = 0; i < tokens.size(); i++) {
                 String token = tokens.get(i);
@@ -81,7 +82,7 @@ public class NotificationService {
                 if (!seen.add(token)) {
                     r.put("status", "duplicate");
                 } else if (confirmed.containsKey(token)) {
-                    targets.add(new DeliveryStore.Target(i, token, confirmed.get(token)));
+                    targets.add(new NotificationWrites.Target(i, token, confirmed.get(token)));
                     r.put("status", "queued");
                     r.put("recipient", i);
                 } else {

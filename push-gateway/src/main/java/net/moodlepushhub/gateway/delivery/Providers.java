@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
@@ -73,6 +72,10 @@ public class Providers {
     int apnsMaxInFlight;
 
     @Inject
+    @ConfigProperty(name = "gateway.fcm.max-in-flight", defaultValue = "1000")
+    int fcmMaxInFlight;
+
+    @Inject
     @ConfigProperty(name = "gateway.apns.connections", defaultValue = "2")
     int apnsConnections;
 
@@ -120,6 +123,14 @@ public class Providers {
 
     /**
      * @param platform a platform
+     * @return how many of its sends may await the push service's answer at once
+     */
+    public int maxInFlight(Platform platform) {
+        return Math.max(1, platform == Platform.APNS ? apnsMaxInFlight : fcmMaxInFlight);
+    }
+
+    /**
+     * @param platform a platform
      * @return true when it only records deliveries
      */
     public boolean isSandbox(Platform platform) {
@@ -134,8 +145,8 @@ public class Providers {
         }
         ApnsProvider.Builder b = ApnsProvider.builder()
                 .topic(apnsTopic.orElseThrow(() -> new IllegalStateException("gateway.apns.topic (the app's bundle id) is required")))
-                .maxInFlight(apnsMaxInFlight)
-                .inFlightAcquireTimeout(Duration.ofSeconds(30))
+                // The delivery engine owns the bound on sends in flight (maxInFlight(Platform)); one bound, not two.
+                .maxInFlight(Integer.MAX_VALUE)
                 .concurrentConnections(apnsConnections)
                 .encryptedAlertPlaceholder(apnsEncryptedAlert);
         if (token) {

@@ -5,6 +5,7 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.moodlepushhub.common.config.DatabaseConfig;
+import net.moodlepushhub.common.problem.Problem;
 import net.moodlepushhub.db.Database;
 import net.moodlepushhub.db.DatabaseSettings;
 import net.moodlepushhub.db.Schema;
@@ -27,6 +28,15 @@ public class GatewayDatabase {
     private static final Logger LOG = Logger.getLogger(GatewayDatabase.class.getName());
 
     private HikariDataSource dataSource;
+
+    /** For CDI. */
+    public GatewayDatabase() {
+    }
+
+    /** @param dataSource an already open pool (tests) */
+    GatewayDatabase(HikariDataSource dataSource) {
+        this.dataSource = dataSource;
+    }
 
     @PostConstruct
     void start() {
@@ -60,13 +70,34 @@ public class GatewayDatabase {
     }
 
     /**
-     * Runs {@code work} in one transaction, committed on return and rolled back on any exception.
+     * Runs {@code work} in one transaction, committed on return and rolled back on any exception. A transaction
+     * MariaDB chose as a deadlock victim is run again (up to three times), so concurrency alone never fails a
+     * request; {@code work} must therefore have no effects outside the transaction that a rerun would repeat.
+     * When the database cannot be reached (or no connection frees up within the pool's timeout) the failure is
+     * a {@code 503 database-unavailable} problem with {@code Retry-After}, not an internal error.
      *
      * @param work the work
      * @param <T>  its result type
      * @return its result
      */
     public <T> T inTransaction(Work<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return once(work);
+            } catch (SQLException e) {
+                if (attempt < 4 && isDeadlock(e)) {
+                    continue;
+                }
+                if (isUnavailable(e)) {
+                    throw Problem.of(503, "database-unavailable", "The gateway's database cannot be reached; try again shortly.")
+                            .withHeader("Retry-After", "5").toException();
+                }
+                throw new DatabaseException(e);
+            }
+        }
+    }
+
+    private <T> T once(Work<T> work) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -74,14 +105,36 @@ public class GatewayDatabase {
                 c.commit();
                 return result;
             } catch (SQLException | RuntimeException e) {
-                c.rollback();
+                try {
+                    c.rollback();
+                } catch (SQLException lost) {
+                    e.addSuppressed(lost);
+                }
                 throw e;
             } finally {
-                c.setAutoCommit(true);
+                try {
+                    c.setAutoCommit(true);
+                } catch (SQLException ignored) {
+                    // the connection is broken; the pool evicts it
+                }
             }
-        } catch (SQLException e) {
-            throw new DatabaseException(e);
         }
+    }
+
+    /** @return true for a deadlock victim or lock wait timeout (SQLState 40001; MariaDB 1213, 1205; H2 40001) */
+    static boolean isDeadlock(SQLException e) {
+        return "40001".equals(e.getSQLState()) || e.getErrorCode() == 1213 || e.getErrorCode() == 1205;
+    }
+
+    /** @return true when no connection could be had: the server is down or the pool timed out */
+    static boolean isUnavailable(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLTransientConnectionException || t instanceof java.sql.SQLNonTransientConnectionException
+                    || (t instanceof SQLException s && s.getSQLState() != null && s.getSQLState().startsWith("08"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** An unexpected database failure: the transaction is rolled back, so nothing is half-written. */

@@ -21,6 +21,30 @@ public interface PushProvider extends AutoCloseable {
      */
     CompletableFuture<SendOutcome> send(PushMessage message);
 
+    /**
+     * Prepares one notification for many recipients: whatever the push service's payload needs (shaping,
+     * fitting, serialising) is done here once, not per recipient.
+     *
+     * @param template the message; its {@code token} and {@code idempotencyKey} are placeholders, replaced per
+     *                 recipient by {@link Prepared#send(String, String)}
+     * @return the prepared notification
+     */
+    default Prepared prepare(PushMessage template) {
+        return (idempotencyKey, token) -> send(new PushMessage(idempotencyKey, token, template.platform(), template.alert(), template.title(),
+                template.jsonExtra(), template.badge(), template.sound(), template.expiration(), template.priority(), template.collapseId()));
+    }
+
+    /** A notification prepared once by {@link #prepare(PushMessage)}, sent to each recipient. Thread-safe. */
+    @FunctionalInterface
+    interface Prepared {
+        /**
+         * @param idempotencyKey the recipient's idempotency key
+         * @param token          the recipient's device token
+         * @return as {@link PushProvider#send(PushMessage)}
+         */
+        CompletableFuture<SendOutcome> send(String idempotencyKey, String token);
+    }
+
     /** Releases connections and threads. Does not throw checked exceptions. */
     @Override
     void close();

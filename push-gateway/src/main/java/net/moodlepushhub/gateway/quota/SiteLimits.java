@@ -1,5 +1,9 @@
 package net.moodlepushhub.gateway.quota;
 
+import com.github.benmanes.caffeine.cache.CacheLoader;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
@@ -10,15 +14,15 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import java.io.StringReader;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The limits the gateway enforces per site. Defaults are the gateway's configuration; they are generous
  * for a legitimate Moodle site and exist to stop a stolen key from flooding users (and getting the
- * operator's APNs key blacklisted). A hub admin's per-site overrides are fetched from the hub and cached for
- * a minute; while the hub is unreachable the last known overrides (or the defaults) apply.
+ * operator's APNs key blacklisted). A hub admin's per-site overrides are fetched from the hub once per site
+ * and then refreshed in the background every {@code gateway.quota.limits-refresh} (a minute): requests are
+ * always answered from the last known value and never wait for the hub after the first fetch, and only one
+ * fetch per site is ever in progress. While the hub is unreachable the last known overrides (or the defaults)
+ * apply.
  */
 @ApplicationScoped
 public class SiteLimits {
@@ -44,14 +48,42 @@ public class SiteLimits {
     long maxDevices;
 
     @Inject
-    net.moodlepushhub.gateway.hub.HubConnection hub;
-    private final Map<String, Overrides> overrides = new ConcurrentHashMap<>();
+    @ConfigProperty(name = "gateway.quota.limits-refresh", defaultValue = "PT1M")
+    String refreshAfter;
 
-    /** A site's overrides as the hub last answered, and when. */
-    record Overrides(JsonObject limits, Instant fetchedAt) {
+    @Inject
+    net.moodlepushhub.gateway.hub.HubConnection hub;
+
+    private volatile LoadingCache<String, Overrides> overrides;
+
+    /** A site's overrides as the hub last answered. */
+    record Overrides(JsonObject limits) {
         long get(String name, long fallback) {
             return limits.containsKey(name) ? limits.getJsonNumber(name).longValue() : fallback;
         }
+    }
+
+    @PostConstruct
+    void start() {
+        overrides = Caffeine.newBuilder()
+                .maximumSize(100_000)
+                .expireAfterAccess(Duration.ofHours(1))
+                .refreshAfterWrite(Duration.parse(refreshAfter))
+                .build(new CacheLoader<String, Overrides>() {
+                    @Override
+                    public Overrides load(String siteId) {
+                        // Hub unreachable at first sight of the site: the defaults, until the next refresh.
+                        Overrides fetched = fetch(siteId);
+                        return fetched != null ? fetched : new Overrides(JsonObject.EMPTY_JSON_OBJECT);
+                    }
+
+                    @Override
+                    public Overrides reload(String siteId, Overrides old) {
+                        // Hub unreachable: keep the last known overrides.
+                        Overrides fetched = fetch(siteId);
+                        return fetched != null ? fetched : old;
+                    }
+                });
     }
 
     /**
@@ -87,17 +119,7 @@ public class SiteLimits {
     }
 
     private Overrides of(String siteId) {
-        Overrides known = overrides.get(siteId);
-        if (known != null && known.fetchedAt().isAfter(Instant.now().minus(Duration.ofMinutes(1)))) {
-            return known;
-        }
-        Overrides fetched = fetch(siteId);
-        if (fetched == null) {
-            // Hub unreachable: keep the last known overrides for another minute, or the defaults.
-            fetched = new Overrides(known != null ? known.limits() : JsonObject.EMPTY_JSON_OBJECT, Instant.now());
-        }
-        overrides.put(siteId, fetched);
-        return fetched;
+        return overrides.get(siteId);
     }
 
     private Overrides fetch(String siteId) {
@@ -107,7 +129,7 @@ public class SiteLimits {
                 return null;
             }
             try (JsonReader reader = Json.createReader(new StringReader(r.body()))) {
-                return new Overrides(reader.readObject(), Instant.now());
+                return new Overrides(reader.readObject());
             }
         } catch (Exception e) {
             if (e instanceof InterruptedException) {

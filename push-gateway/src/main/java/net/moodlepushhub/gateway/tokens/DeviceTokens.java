@@ -46,6 +46,9 @@ public class DeviceTokens {
     @Inject
     net.moodlepushhub.gateway.quota.SiteLimits limits;
 
+    @Inject
+    DeviceCounts counts;
+
     /** What a registration did. */
     public enum Result {
         /** Newly created or newly confirmed. */
@@ -90,41 +93,23 @@ public class DeviceTokens {
     public Result register(String siteId, String token, String device, boolean confirmed) {
         Platform platform = validate(token, device);
         limiter.require(siteId, limits.tokenRegistrationsPerMinute(), 1);
+        // Plain reads and single-statement writes, no SELECT ... FOR UPDATE: locking a token that is not there
+        // yet takes a gap lock on MariaDB, and two registrations into the same gap then deadlock on their inserts.
+        // The unique index (site_id, token) decides concurrent registrations of the same token instead.
+        Binding existing = find(siteId, token);
+        if (existing != null) {
+            return confirmed ? confirm(existing, platform, device) : Result.EXISTS;
+        }
         long maxDevices = limits.maxDevices(siteId);
-        return db.inTransaction(c -> {
+        if (counts.of(siteId) >= maxDevices) {
+            throw Problem.of(403, "device-limit", "This site has reached its limit of " + maxDevices
+                    + " registered devices; ask the hub's operators for more.").with("limit", maxDevices).toException();
+        }
+        if (confirmed && !settings.legacyCreateConfirmed()) {
+            throw notRegistered();
+        }
+        boolean inserted = db.inTransaction(c -> {
             Instant now = Instant.now();
-            try (PreparedStatement find = c.prepareStatement("select id, confirmed from device_token where site_id = ? and token = ? for update")) {
-                find.setString(1, siteId);
-                find.setString(2, token);
-                try (ResultSet rs = find.executeQuery()) {
-                    if (rs.next()) {
-                        if (confirmed && !rs.getBoolean(2)) {
-                            try (PreparedStatement up = c.prepareStatement("update device_token set confirmed = true, confirmed_at = ?, platform = ?, device = ? where id = ?")) {
-                                up.setTimestamp(1, Timestamp.from(now));
-                                up.setString(2, platform.name());
-                                up.setString(3, device.trim());
-                                up.setLong(4, rs.getLong(1));
-                                up.executeUpdate();
-                            }
-                            return Result.CREATED;
-                        }
-                        return Result.EXISTS;
-                    }
-                }
-            }
-            try (PreparedStatement count = c.prepareStatement("select count(*) from device_token where site_id = ?")) {
-                count.setString(1, siteId);
-                try (ResultSet rs = count.executeQuery()) {
-                    rs.next();
-                    if (rs.getLong(1) >= maxDevices) {
-                        throw Problem.of(403, "device-limit", "This site has reached its limit of " + maxDevices
-                                + " registered devices; ask the hub's operators for more.").with("limit", maxDevices).toException();
-                    }
-                }
-            }
-            if (confirmed && !settings.legacyCreateConfirmed()) {
-                throw notRegistered();
-            }
             try (PreparedStatement insert = c.prepareStatement(
                     "insert into device_token (site_id, token, platform, device, confirmed, created_at, confirmed_at) values (?, ?, ?, ?, ?, ?, ?)")) {
                 insert.setString(1, siteId);
@@ -135,9 +120,60 @@ public class DeviceTokens {
                 insert.setTimestamp(6, Timestamp.from(now));
                 insert.setTimestamp(7, confirmed ? Timestamp.from(now) : null);
                 insert.executeUpdate();
+                return true;
+            } catch (SQLException e) {
+                if (isDuplicateKey(e)) {
+                    return false;
+                }
+                throw e;
             }
-            return Result.CREATED;
         });
+        if (inserted) {
+            counts.added(siteId);
+            return Result.CREATED;
+        }
+        // A concurrent registration of the same token committed first: it exists now.
+        Binding raced = find(siteId, token);
+        return raced != null && confirmed ? confirm(raced, platform, device) : Result.EXISTS;
+    }
+
+    /** A site's binding of a token. */
+    private record Binding(long id, boolean confirmed) {
+    }
+
+    private Binding find(String siteId, String token) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement find = c.prepareStatement("select id, confirmed from device_token where site_id = ? and token = ?")) {
+                find.setString(1, siteId);
+                find.setString(2, token);
+                try (ResultSet rs = find.executeQuery()) {
+                    return rs.next() ? new Binding(rs.getLong(1), rs.getBoolean(2)) : null;
+                }
+            }
+        });
+    }
+
+    /** A site key registering a token a device key created: it becomes confirmed (once, whoever is first). */
+    private Result confirm(Binding existing, Platform platform, String device) {
+        if (existing.confirmed()) {
+            return Result.EXISTS;
+        }
+        int changed = db.inTransaction(c -> {
+            try (PreparedStatement up = c.prepareStatement("update device_token set confirmed = true, confirmed_at = ?, platform = ?, device = ? where id = ? and confirmed = false")) {
+                up.setTimestamp(1, Timestamp.from(Instant.now()));
+                up.setString(2, platform.name());
+                up.setString(3, device.trim());
+                up.setLong(4, existing.id());
+                return up.executeUpdate();
+            }
+        });
+        return changed > 0 ? Result.CREATED : Result.EXISTS;
+    }
+
+    /** @return true for a unique-key violation (SQLState class 23; MariaDB 1062, H2 23505) */
+    private static boolean isDuplicateKey(SQLException e) {
+        return e instanceof java.sql.SQLIntegrityConstraintViolationException
+                || (e.getSQLState() != null && e.getSQLState().startsWith("23")) || e.getErrorCode() == 1062;
     }
 
     /**
@@ -158,6 +194,7 @@ public class DeviceTokens {
         if (!deleted) {
             throw notRegistered();
         }
+        counts.removed(siteId);
     }
 
     /**

@@ -21,7 +21,8 @@ import jakarta.ws.rs.core.Response;
 import net.moodlepushhub.common.keys.AccessKeyKind;
 import net.moodlepushhub.common.problem.Problem;
 import net.moodlepushhub.gateway.delivery.DeliveryStatus;
-import net.moodlepushhub.gateway.delivery.DeliveryStore;
+import net.moodlepushhub.gateway.delivery.DeliveryQueue;
+import net.moodlepushhub.gateway.delivery.DeliveryReadModel;
 import net.moodlepushhub.gateway.delivery.NotificationService;
 import net.moodlepushhub.gateway.keys.Caller;
 import net.moodlepushhub.gateway.tokens.DeviceTokens;
@@ -56,7 +57,10 @@ public class GatewayApiResource {
     NotificationService notifications;
 
     @Inject
-    DeliveryStore deliveries;
+    DeliveryReadModel deliveries;
+
+    @Inject
+    DeliveryQueue queue;
 
     @Context
     HttpHeaders headers;
@@ -149,7 +153,7 @@ public class GatewayApiResource {
     @Operation(summary = "Queue a notification's failed deliveries again")
     public Map<String, Object> retry(@PathParam("id") String id) {
         Caller caller = auth.require(headers, AccessKeyKind.Scope.SEND);
-        int requeued = deliveries.retryFailed(caller.siteId(), id);
+        int requeued = queue.retryFailed(caller.siteId(), id);
         if (requeued > 0) {
             notifications.poke();
         }

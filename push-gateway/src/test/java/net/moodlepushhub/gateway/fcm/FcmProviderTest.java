@@ -4,6 +4,7 @@ import com.nimbusds.jose.util.JSONObjectUtils;
 import net.moodlepushhub.gateway.provider.Platform;
 import net.moodlepushhub.gateway.provider.Priority;
 import net.moodlepushhub.gateway.provider.PushMessage;
+import net.moodlepushhub.gateway.provider.PushProvider;
 import net.moodlepushhub.gateway.provider.SendOutcome;
 import net.moodlepushhub.testsupport.FakeFcmServer;
 import org.junit.jupiter.api.AfterEach;
@@ -48,6 +49,26 @@ class FcmProviderTest {
 
     private static PushMessage.Builder msg(String token) {
         return PushMessage.builder("k:" + token.hashCode(), token, Platform.FCM);
+    }
+
+    @Test
+    void aPreparedNotificationSendsWhatASingleSendWould() throws Exception {
+        PushMessage template = msg("placeholder").alert("Body").title("Title").sound("default").badge(3)
+                .jsonExtra("{\"site\":\"abc\",\"notification\":1}").build();
+        PushProvider.Prepared prepared = provider.prepare(template);
+        String a = FakeFcmServer.randomToken();
+        String b = FakeFcmServer.randomToken();
+
+        assertThat(prepared.send("k:a", a).get(20, TimeUnit.SECONDS)).isInstanceOf(SendOutcome.Delivered.class);
+        assertThat(prepared.send("k:b", b).get(20, TimeUnit.SECONDS)).isInstanceOf(SendOutcome.Delivered.class);
+        assertThat(send(provider, msg(a).alert("Body").title("Title").sound("default").badge(3)
+                .jsonExtra("{\"site\":\"abc\",\"notification\":1}").build())).isInstanceOf(SendOutcome.Delivered.class);
+
+        List<Map<String, Object>> received = fcm.received();
+        assertThat(received).hasSize(3);
+        assertThat(received.get(0).get("token")).isEqualTo(a);
+        assertThat(received.get(1).get("token")).isEqualTo(b);
+        assertThat(received.get(0)).isEqualTo(received.get(2));
     }
 
     @Test

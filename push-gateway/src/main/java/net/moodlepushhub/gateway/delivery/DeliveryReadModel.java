@@ -1,0 +1,130 @@
+package net.moodlepushhub.gateway.delivery;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import net.moodlepushhub.gateway.persistence.GatewayDatabase;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a site reads about its notifications: per-notification summaries, recipients by state, tokens the push
+ * services invalidated. Read only; the queue's writes are {@link DeliveryQueue}'s and {@link NotificationWrites}'.
+ * A recipient waiting in a claimed batch reads as {@code queued} until its answer is recorded.
+ */
+@ApplicationScoped
+public class DeliveryReadModel {
+
+    @Inject
+    GatewayDatabase db;
+
+    /** One recipient's state, for the site. */
+    public record RecipientState(long deliveryId, String notificationId, long recipient, String token, String platform, String status, int attempts, String lastError, Instant updatedAt) {
+    }
+
+    /**
+     * @param siteId         the site (a site only sees its own notifications)
+     * @param notificationId the notification
+     * @return its summary (null when it is not the site's) and recipient states
+     */
+    public Map<String, Object> notificationState(String siteId, String notificationId) {
+        return db.inTransaction(c -> {
+            Map<String, Object> out = new LinkedHashMap<>();
+            try (PreparedStatement st = c.prepareStatement("select kind, channel, recipients, created_at from notification where id = ? and site_id = ?")) {
+                st.setString(1, notificationId);
+                st.setString(2, siteId);
+                try (ResultSet rs = st.executeQuery()) {
+                    if (!rs.next()) {
+                        return null;
+                    }
+                    out.put("notificationId", notificationId);
+                    out.put("kind", rs.getString(1));
+                    out.put("channel", rs.getString(2));
+                    out.put("recipients", rs.getInt(3));
+                    out.put("createdAt", rs.getTimestamp(4).toInstant().toString());
+                }
+            }
+            Map<String, Long> counts = new LinkedHashMap<>();
+            try (PreparedStatement st = c.prepareStatement("select status, count(*) from delivery where notification_id = ? group by status")) {
+                st.setString(1, notificationId);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        counts.put(rs.getString(1).toLowerCase(), rs.getLong(2));
+                    }
+                }
+            }
+            out.put("counts", counts);
+            out.put("deliveries", query(c, "select id, notification_id, recipient, token, platform, status, attempts, last_error, updated_at from delivery where notification_id = ? order by recipient limit 1000", notificationId));
+            return out;
+        });
+    }
+
+    /**
+     * @param siteId the site
+     * @param status which status
+     * @param limit  most rows
+     * @return the site's deliveries in that status, newest first
+     */
+    public List<RecipientState> bySiteAndStatus(String siteId, DeliveryStatus status, int limit) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement st = c.prepareStatement("select id, notification_id, recipient, token, platform, status, attempts, last_error, updated_at from delivery where site_id = ? and status = ? order by updated_at desc limit ?")) {
+                st.setString(1, siteId);
+                st.setString(2, status.name());
+                st.setInt(3, limit);
+                return states(st);
+            }
+        });
+    }
+
+    /**
+     * @param siteId the site
+     * @param limit  most rows
+     * @return tokens the push services invalidated, newest first
+     */
+    public List<Map<String, Object>> invalidatedTokens(String siteId, int limit) {
+        return db.inTransaction(c -> {
+            List<Map<String, Object>> out = new ArrayList<>();
+            try (PreparedStatement st = c.prepareStatement("select token, platform, reason, invalidated_at from invalidated_token where site_id = ? order by invalidated_at desc limit ?")) {
+                st.setString(1, siteId);
+                st.setInt(2, limit);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        m.put("token", rs.getString(1));
+                        m.put("platform", rs.getString(2).toLowerCase());
+                        m.put("reason", rs.getString(3));
+                        m.put("invalidatedAt", rs.getTimestamp(4).toInstant().toString());
+                        out.add(m);
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    private static List<RecipientState> query(Connection c, String sql, String arg) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            st.setString(1, arg);
+            return states(st);
+        }
+    }
+
+    private static List<RecipientState> states(PreparedStatement st) throws SQLException {
+        List<RecipientState> out = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+                out.add(new RecipientState(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getString(5).toLowerCase(),
+                        rs.getString(6).toLowerCase(), rs.getInt(7), rs.getString(8), rs.getTimestamp(9).toInstant()));
+            }
+        }
+        return out;
+    }
+
+}
