@@ -48,6 +48,8 @@ public class AbuseReports {
 
     @Inject
     MailNotifier mail;
+
+    @Inject
     net.moodlepushhub.hub.web.SharedCaches caches;
 
     private RateLimiter perSource;
