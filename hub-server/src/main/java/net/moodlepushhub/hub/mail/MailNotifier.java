@@ -83,7 +83,7 @@ public class MailNotifier {
         put(vars, "detail", event.detail());
         String item = time(now) + ": " + kind.template();
         switch (kind) {
-            case REGISTERED -> vars.put("tokenHint", site.getManagementTokenHint() == null ? "mphm_" : site.getManagementTokenHint());
+            case REGISTERED -> describeManagement(em, site, vars);
             case SUSPENDED -> {
                 vars.put("until", site.getSuspendedUntil() == null ? "until a hub administrator reinstates it" : "until " + time(site.getSuspendedUntil()));
                 item = time(now) + ": suspended" + (event.reason() == null ? "" : " (" + event.reason() + ")");
@@ -93,6 +93,25 @@ public class MailNotifier {
             }
         }
         outbox.enqueue(em, kind, to.get(), site.getId(), vars, item);
+    }
+
+    /**
+     * How the admin manages the registration depends on how the site registered: a site registered from Moodle's
+     * own admin pages never saw a management token (Moodle keeps its registration up to date itself), so its
+     * message must not point at one.
+     */
+    private static void describeManagement(EntityManager em, Site site, Map<String, String> vars) {
+        if (em.find(net.moodlepushhub.hub.moodle.MoodleRegistration.class, site.getId()) != null) {
+            vars.put("management", "It was registered from Moodle's own Site administration > Registration page, and Moodle keeps"
+                    + " the registration up to date from there (it can also unregister the site there).");
+            vars.put("manageLine", "Turn on push notifications: press 'Request access key' in Moodle's Mobile notifications settings.");
+        } else {
+            String hint = site.getManagementTokenHint() == null ? "mphm_" : site.getManagementTokenHint();
+            vars.put("management", "Its management token begins with " + hint + " (only the beginning is shown here; the whole token"
+                    + " was shown once, to whoever completed the registration). With it you can update the site's details,"
+                    + " rotate its keys or unregister it.");
+            vars.put("manageLine", "Read or update the registration: " + vars.get("manageUrl") + " (with the management token as Bearer token)");
+        }
     }
 
     /**

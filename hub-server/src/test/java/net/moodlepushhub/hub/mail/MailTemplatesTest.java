@@ -24,7 +24,8 @@ class MailTemplatesTest {
         v.put("at", "2026-11-30 12:00:00 UTC");
         v.put("reason", "spam");
         v.put("until", "until 2026-12-01 12:00:00 UTC");
-        v.put("tokenHint", "mphm_AbCdEfG…");
+        v.put("management", "Its management token begins with mphm_AbCdEfG… (only the beginning is shown here).");
+        v.put("manageLine", "Read or update the registration: https://hub.example.org/api/v1/sites/0f6b2a4e-1111-2222-3333-444455556666");
         v.put("category", "spam");
         v.put("count", "2");
         v.put("figures", "automatic: 40% of the site's deliveries went to invalid device tokens (40 of 100)");
