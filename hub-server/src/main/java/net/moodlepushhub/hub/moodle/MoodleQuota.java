@@ -1,6 +1,8 @@
 package net.moodlepushhub.hub.moodle;
 
 import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
@@ -17,8 +19,7 @@ import net.moodlepushhub.hub.registration.Site;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -54,22 +55,21 @@ public class MoodleQuota {
     @Inject
     RevocationFeed feed;
 
-    private ScheduledExecutorService executor;
+    /** The container's scheduler, as the mail worker uses: no thread of our own to start and stop. */
+    @Resource(lookup = "java:comp/DefaultManagedScheduledExecutorService")
+    ManagedScheduledExecutorService executor;
+
+    private ScheduledFuture<?> schedule;
 
     void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         long millis = settings.quotaCheckInterval().toMillis();
-        executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "hub-quota-grace-check");
-            t.setDaemon(true);
-            return t;
-        });
-        executor.scheduleWithFixedDelay(this::check, millis, millis, TimeUnit.MILLISECONDS);
+        schedule = executor.scheduleWithFixedDelay(this::check, millis, millis, TimeUnit.MILLISECONDS);
     }
 
     @PreDestroy
     void stop() {
-        if (executor != null) {
-            executor.shutdownNow();
+        if (schedule != null) {
+            schedule.cancel(false);
         }
     }
 
