@@ -49,6 +49,17 @@ public final class Problem {
     }
 
     /**
+     * Creates a problem of a catalogued code; the status comes from the code.
+     *
+     * @param code   the code, from the service's catalogue or {@link CommonProblem}
+     * @param detail a human explanation specific to this occurrence
+     * @return the problem
+     */
+    public static Problem of(ProblemCode code, String detail) {
+        return of(code.status(), code.slug(), detail);
+    }
+
+    /**
      * Returns a copy with one more extension member.
      *
      * @param name  the member name
