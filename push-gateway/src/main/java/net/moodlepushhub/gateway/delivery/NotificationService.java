@@ -3,6 +3,8 @@ package net.moodlepushhub.gateway.delivery;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.gateway.GatewayProblem;
+import net.moodlepushhub.common.problem.CommonProblem;
 import net.moodlepushhub.gateway.keys.Caller;
 import net.moodlepushhub.gateway.persistence.GatewayDatabase;
 import net.moodlepushhub.gateway.provider.Platform;
@@ -57,10 +59,10 @@ public class NotificationService {
      */
     public Accepted send(Caller caller, NotificationMessage message, List<String> tokens) {
         if (tokens.isEmpty()) {
-            throw Problem.of(422, "validation-failed", "tokens: at least one recipient is required").toException();
+            throw Problem.of(CommonProblem.VALIDATION_FAILED, "tokens: at least one recipient is required").toException();
         }
         if (tokens.size() > MAX_RECIPIENTS) {
-            throw Problem.of(422, "too-many-recipients", "At most " + MAX_RECIPIENTS + " recipients per request; this one has "
+            throw Problem.of(GatewayProblem.TOO_MANY_RECIPIENTS, "At most " + MAX_RECIPIENTS + " recipients per request; this one has "
                     + tokens.size() + ". Split it, or broadcast to a channel.").with("limit", MAX_RECIPIENTS).toException();
         }
         userQuota.requireWithinQuota(caller.siteId());

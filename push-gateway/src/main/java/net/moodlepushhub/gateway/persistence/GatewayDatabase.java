@@ -6,6 +6,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.moodlepushhub.common.config.DatabaseConfig;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.common.problem.CommonProblem;
 import net.moodlepushhub.db.Database;
 import net.moodlepushhub.db.DatabaseSettings;
 import net.moodlepushhub.db.Schema;
@@ -89,7 +90,7 @@ public class GatewayDatabase {
                     continue;
                 }
                 if (isUnavailable(e)) {
-                    throw Problem.of(503, "database-unavailable", "The gateway's database cannot be reached; try again shortly.")
+                    throw Problem.of(CommonProblem.DATABASE_UNAVAILABLE, "The gateway's database cannot be reached; try again shortly.")
                             .withHeader("Retry-After", "5").toException();
                 }
                 throw new DatabaseException(e);

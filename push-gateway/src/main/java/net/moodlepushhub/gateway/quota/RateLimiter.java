@@ -3,6 +3,7 @@ package net.moodlepushhub.gateway.quota;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.common.problem.CommonProblem;
 
 import javax.cache.Cache;
 import javax.cache.CacheManager;
@@ -112,7 +113,7 @@ public class RateLimiter {
         Decision d = take(siteId, limit, permits);
         if (!d.granted()) {
             long retry = Math.max(1, (d.retryAfter().toMillis() + 999) / 1000);
-            throw Problem.of(429, "rate-limited", "This site is over its limit '" + limit.name() + "' (" + limit.capacity()
+            throw Problem.of(CommonProblem.RATE_LIMITED, "This site is over its limit '" + limit.name() + "' (" + limit.capacity()
                             + " per " + limit.window().toSeconds() + " s); try again in " + retry + " s.")
                     .with("limit", limit.name())
                     .withHeader("Retry-After", Long.toString(retry))

@@ -3,6 +3,7 @@ package net.moodlepushhub.gateway.quota;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.gateway.GatewayProblem;
 import net.moodlepushhub.gateway.keys.RevocationRegistry;
 
 /**
@@ -26,7 +27,7 @@ public class UserQuota {
             String detail = "This site reported more users than the hub's quota for longer than the grace period, so its "
                     + "notifications are refused. Run your own push gateway (this project is open source), or ask the hub's "
                     + "operator to raise the site's limit.";
-            throw Problem.of(403, "quota-exceeded", detail).with("error", "Site over the hub's user quota").toException();
+            throw Problem.of(GatewayProblem.QUOTA_EXCEEDED, detail).with("error", "Site over the hub's user quota").toException();
         }
     }
 }

@@ -3,6 +3,7 @@ package net.moodlepushhub.gateway.tokens;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.gateway.GatewayProblem;
 import net.moodlepushhub.gateway.GatewaySettings;
 import net.moodlepushhub.gateway.persistence.GatewayDatabase;
 import net.moodlepushhub.gateway.provider.Platform;
@@ -66,17 +67,17 @@ public class DeviceTokens {
      */
     public static Platform validate(String token, String device) {
         if (device == null || device.isBlank()) {
-            throw Problem.of(400, "missing-device", "The 'device' field (ios, android, iOS-fcm or Android-fcm) is required.").toException();
+            throw Problem.of(GatewayProblem.MISSING_DEVICE, "The 'device' field (ios, android, iOS-fcm or Android-fcm) is required.").toException();
         }
         Platform platform;
         try {
             platform = Platform.forMoodleDevice(device.trim());
         } catch (IllegalArgumentException e) {
-            throw Problem.of(422, "unknown-device", "The device must be one of ios, android, iOS-fcm, Android-fcm.").toException();
+            throw Problem.of(GatewayProblem.UNKNOWN_DEVICE, "The device must be one of ios, android, iOS-fcm, Android-fcm.").toException();
         }
         Pattern shape = platform == Platform.APNS ? APNS_TOKEN : FCM_TOKEN;
         if (token == null || !shape.matcher(token).matches()) {
-            throw Problem.of(422, "invalid-device-token", "This is not a valid " + (platform == Platform.APNS ? "APNs device token (hexadecimal)" : "FCM registration token") + ".").toException();
+            throw Problem.of(GatewayProblem.INVALID_DEVICE_TOKEN, "This is not a valid " + (platform == Platform.APNS ? "APNs device token (hexadecimal)" : "FCM registration token") + ".").toException();
         }
         return platform;
     }
@@ -102,7 +103,7 @@ public class DeviceTokens {
         }
         long maxDevices = limits.maxDevices(siteId);
         if (counts.of(siteId) >= maxDevices) {
-            throw Problem.of(403, "device-limit", "This site has reached its limit of " + maxDevices
+            throw Problem.of(GatewayProblem.DEVICE_LIMIT, "This site has reached its limit of " + maxDevices
                     + " registered devices; ask the hub's operators for more.").with("limit", maxDevices).toException();
         }
         if (confirmed && !settings.legacyCreateConfirmed()) {
@@ -201,7 +202,7 @@ public class DeviceTokens {
      * @return the answer for a token the site has not registered, the same whoever else holds it
      */
     public static net.moodlepushhub.common.problem.ProblemException notRegistered() {
-        return Problem.of(404, "token-not-registered", "This device token is not registered for this site.").toException();
+        return Problem.of(GatewayProblem.TOKEN_NOT_REGISTERED, "This device token is not registered for this site.").toException();
     }
 
     /**

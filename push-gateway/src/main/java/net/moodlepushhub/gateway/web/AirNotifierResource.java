@@ -14,13 +14,14 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import net.moodlepushhub.common.keys.AccessKeyKind;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.gateway.GatewayProblem;
+import net.moodlepushhub.common.problem.CommonProblem;
 import net.moodlepushhub.gateway.delivery.NotificationService;
 import net.moodlepushhub.gateway.keys.Caller;
 import net.moodlepushhub.gateway.tokens.DeviceTokens;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,10 +33,36 @@ import java.util.Map;
 @Path("/")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "airnotifier")
+@AirNotifierApi
 public class AirNotifierResource {
 
+    /**
+     * Moodle's site key.
+     *
+     * @param accesskey the key in Moodle's form
+     */
+    public record AccessKey(String accesskey) {
+    }
+
+    /**
+     * AirNotifier's answer to a token registration or a push.
+     *
+     * @param status {@code ok}, or {@code token exists} for a token already registered
+     */
+    public record Status(String status) {
+    }
+
+    /**
+     * The answer to a push: queued.
+     *
+     * @param status         always {@code ok}
+     * @param notificationId the notification's id, for {@code GET /api/v1/notifications/{id}}
+     */
+    public record Pushed(String status, String notificationId) {
+    }
+
     @Inject
-    KeyAuthentication auth;
+    CurrentCaller caller;
 
     @Inject
     DeviceTokens tokens;
@@ -53,34 +80,35 @@ public class AirNotifierResource {
     @Path("accesskeys/")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Moodle's request_accesskey(): the site key of a site the hub verified for this URL")
-    public Map<String, String> accessKey(byte[] body) {
+    public AccessKey accessKey(byte[] body) {
         Map<String, String> form = FormFields.parse(headers.getMediaType(), body);
         String url = form.get("url");
         String siteId = form.get("siteid");
         if (url == null || url.isBlank() || siteId == null || siteId.isBlank()) {
-            throw Problem.of(400, "missing-field", "The fields 'url' and 'siteid' are required.").toException();
+            throw Problem.of(GatewayProblem.MISSING_FIELD, "The fields 'url' and 'siteid' are required.").toException();
         }
-        return Map.of("accesskey", hub.moodleAccessKey(url.trim(), siteId.trim()));
+        return new AccessKey(hub.moodleAccessKey(url.trim(), siteId.trim()));
     }
 
     @POST
     @Path("tokens/{pushid}")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Moodle's create_token(): registers (device key) or confirms (site key) a device token")
-    public Map<String, String> createToken(@PathParam("pushid") String pushId, byte[] body) {
-        Caller caller = auth.requireTokenRegistration(headers, true);
+    @RequiresScope({AccessKeyKind.Scope.CONFIRM_TOKEN, AccessKeyKind.Scope.CREATE_TOKEN})
+    public Status createToken(@PathParam("pushid") String pushId, byte[] body) {
+        Caller caller = this.caller.get();
         String device = FormFields.parse(headers.getMediaType(), body).get("device");
         boolean siteKey = caller.kind() == AccessKeyKind.SITE;
         DeviceTokens.Result result = tokens.register(caller.siteId(), pushId, device, siteKey);
-        return Map.of("status", result == DeviceTokens.Result.CREATED ? "ok" : "token exists");
+        return new Status(result == DeviceTokens.Result.CREATED ? "ok" : "token exists");
     }
 
     @DELETE
     @Path("tokens/{pushid}")
     @Operation(summary = "Removes the site's binding of a device token")
+    @RequiresScope(AccessKeyKind.Scope.CONFIRM_TOKEN)
     public Response deleteToken(@PathParam("pushid") String pushId) {
-        Caller caller = auth.requireLegacy(headers, AccessKeyKind.Scope.CONFIRM_TOKEN);
-        tokens.delete(caller.siteId(), pushId);
+        tokens.delete(caller.get().siteId(), pushId);
         return Response.noContent().build();
     }
 
@@ -88,20 +116,17 @@ public class AirNotifierResource {
     @Path("api/v2/push/")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Moodle's send_message(): one notification to one device token")
+    @RequiresScope(AccessKeyKind.Scope.SEND)
     public Response push(String body) {
-        Caller caller = auth.requireLegacy(headers, AccessKeyKind.Scope.SEND);
         JsonObject o = PushBodies.parse(body);
         String token = o.containsKey("token") && !o.isNull("token") ? o.get("token").toString().replace("\"", "") : null;
         if (token == null || token.isBlank()) {
-            throw Problem.of(422, "validation-failed", "token: required").toException();
+            throw Problem.of(CommonProblem.VALIDATION_FAILED, "token: required").toException();
         }
-        NotificationService.Accepted accepted = notifications.send(caller, PushBodies.message(o), List.of(token));
+        NotificationService.Accepted accepted = notifications.send(caller.get(), PushBodies.message(o), List.of(token));
         if (accepted.queued() == 0) {
             throw DeviceTokens.notRegistered();
         }
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("status", "ok");
-        answer.put("notificationId", accepted.notificationId());
-        return Response.accepted(answer).build();
+        return Response.accepted(new Pushed("ok", accepted.notificationId())).build();
     }
 }

@@ -2,6 +2,7 @@ package net.moodlepushhub.gateway.web;
 
 import jakarta.ws.rs.core.MediaType;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.gateway.GatewayProblem;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +36,7 @@ final class FormFields {
         if (mediaType.isCompatible(MediaType.MULTIPART_FORM_DATA_TYPE)) {
             String boundary = mediaType.getParameters().get("boundary");
             if (boundary == null || boundary.isEmpty()) {
-                throw Problem.of(400, "malformed-form", "A multipart body needs a boundary.").toException();
+                throw Problem.of(GatewayProblem.MALFORMED_FORM, "A multipart body needs a boundary.").toException();
             }
             multipart(body, boundary, fields);
         } else if (mediaType.isCompatible(MediaType.APPLICATION_FORM_URLENCODED_TYPE)) {
@@ -62,7 +63,7 @@ final class FormFields {
             }
             int next = raw.indexOf("\r\n" + delimiter, partStart);
             if (next < 0) {
-                throw Problem.of(400, "malformed-form", "The multipart body is not terminated.").toException();
+                throw Problem.of(GatewayProblem.MALFORMED_FORM, "The multipart body is not terminated.").toException();
             }
             String part = raw.substring(skipLineBreak(raw, partStart), next);
             int headersEnd = part.indexOf("\r\n\r\n");

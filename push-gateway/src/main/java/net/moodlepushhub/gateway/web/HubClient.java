@@ -6,6 +6,7 @@ import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.gateway.GatewayProblem;
 
 import java.io.IOException;
 import java.io.StringReader;
@@ -30,10 +31,10 @@ public class HubClient {
         try {
             response = hub.postJson("/api/v1/internal/moodle-access-keys", body, Duration.ofSeconds(10));
         } catch (IOException e) {
-            throw Problem.of(503, "hub-unavailable", "The hub cannot be reached; try again later.").withHeader("Retry-After", "30").toException();
+            throw Problem.of(GatewayProblem.HUB_UNAVAILABLE, "The hub cannot be reached; try again later.").withHeader("Retry-After", "30").toException();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw Problem.of(503, "hub-unavailable", "Interrupted.").toException();
+            throw Problem.of(GatewayProblem.HUB_UNAVAILABLE, "Interrupted.").toException();
         }
         if (response.statusCode() == 200) {
             try (JsonReader reader = Json.createReader(new StringReader(response.body()))) {
@@ -42,9 +43,9 @@ public class HubClient {
             }
         }
         if (response.statusCode() >= 500) {
-            throw Problem.of(503, "hub-unavailable", "The hub could not answer; try again later.").withHeader("Retry-After", "30").toException();
+            throw Problem.of(GatewayProblem.HUB_UNAVAILABLE, "The hub could not answer; try again later.").withHeader("Retry-After", "30").toException();
         }
-        throw Problem.of(403, "site-not-verified", "No site verified on the hub matches this URL and site id. Register the site on the hub first.")
+        throw Problem.of(GatewayProblem.SITE_NOT_VERIFIED, "No site verified on the hub matches this URL and site id. Register the site on the hub first.")
                 .toException();
     }
 }

@@ -2,17 +2,19 @@ package net.moodlepushhub.gateway.web;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.core.HttpHeaders;
-import net.moodlepushhub.common.keys.AccessKeyKind;
 import net.moodlepushhub.common.problem.Problem;
-import net.moodlepushhub.common.problem.ProblemException;
 import net.moodlepushhub.common.web.BearerToken;
+import net.moodlepushhub.gateway.GatewayProblem;
 import net.moodlepushhub.gateway.keys.AccessKeyVerifier;
 import net.moodlepushhub.gateway.keys.Caller;
 
+import java.util.List;
+
 /**
- * Finds the access key of a request ({@code X-AN-APP-KEY}, as Moodle sends it, or
- * {@code Authorization: Bearer}), verifies it and checks the scope the operation needs.
+ * Decides whether a request's access key ({@code X-AN-APP-KEY}, as Moodle sends it, or
+ * {@code Authorization: Bearer}) allows an operation: the key is verified once, then its scopes are checked.
+ * Called by {@link AccessKeyFeature} for every {@link RequiresScope} method; the refusals are problem documents
+ * in the project API's form or, on the AirNotifier routes, in the form Moodle expects.
  */
 @ApplicationScoped
 public class KeyAuthentication {
@@ -24,80 +26,64 @@ public class KeyAuthentication {
     AccessKeyVerifier verifier;
 
     /**
-     * For this project's own API: 401 when the key is missing or invalid, 403 without the scope.
-     *
-     * @param headers the request headers
-     * @param scope   the scope needed
-     * @return the caller
+     * @param presented the key as sent, or null
+     * @param scopes    the scopes, any one of which allows the operation (at least one)
+     * @param legacy    true on the AirNotifier routes: an invalid key is {@code 400} with the member
+     *                  {@code "error": "Invalid access key"} that Moodle tests for; else {@code 401}, and
+     *                  {@code 403} for a suspended site
+     * @return the verified caller
+     * @throws net.moodlepushhub.common.problem.ProblemException the refusal
      */
-    public Caller require(HttpHeaders headers, String scope) {
+    public Caller authenticate(String presented, List<String> scopes, boolean legacy) {
         Caller caller;
         try {
-            caller = verifier.verify(presentedKey(headers));
+            caller = verifier.verify(presented);
         } catch (AccessKeyVerifier.InvalidKeyException e) {
-            if ("site-suspended".equals(e.reason())) {
-                throw Problem.of(403, "site-suspended", e.getMessage()).toException();
-            }
-            throw Problem.of(401, "missing".equals(e.reason()) ? "missing-key" : "invalid-key", e.getMessage())
-                    .with("reason", e.reason())
-                    .withHeader("WWW-Authenticate", "Bearer realm=\"moodle-push-gateway\"" + ("missing".equals(e.reason()) ? "" : ", error=\"invalid_token\""))
-                    .toException();
+            throw refusal(e, legacy).toException();
         }
-        return requireScope(caller, scope);
+        for (String scope : scopes) {
+            if (caller.has(scope)) {
+                return caller;
+            }
+        }
+        // Named in the answer: the last scope listed (for token registration, the device key's create_token).
+        String scope = scopes.get(scopes.size() - 1);
+        throw Problem.of(GatewayProblem.INSUFFICIENT_SCOPE, "This key (a " + caller.kind().label()
+                        + " key) does not allow this operation; it needs the '" + scope + "' scope.")
+                .with("scope", scope)
+                .withHeader("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" + scope + "\"")
+                .toException();
     }
 
-    /**
-     * For the AirNotifier-compatible API: an invalid key is {@code 400} with the member
-     * {@code "error": "Invalid access key"} that Moodle tests for (still a problem document).
-     *
-     * @param headers the request headers
-     * @param scope   the scope needed
-     * @return the caller
-     */
-    public Caller requireLegacy(HttpHeaders headers, String scope) {
-        try {
-            return requireScope(verifier.verify(presentedKey(headers)), scope);
-        } catch (AccessKeyVerifier.InvalidKeyException e) {
-            throw Problem.of(400, "invalid-access-key", e.getMessage())
+    static Problem refusal(AccessKeyVerifier.InvalidKeyException e, boolean legacy) {
+        if (legacy) {
+            return Problem.of(GatewayProblem.INVALID_ACCESS_KEY, e.getMessage())
                     .with("error", LEGACY_INVALID_KEY)
-                    .with("reason", e.reason())
-                    .toException();
+                    .with("reason", e.reason());
         }
+        if ("site-suspended".equals(e.reason())) {
+            return Problem.of(GatewayProblem.SITE_SUSPENDED, e.getMessage());
+        }
+        boolean missing = "missing".equals(e.reason());
+        return Problem.of(missing ? GatewayProblem.MISSING_KEY : GatewayProblem.INVALID_KEY, e.getMessage())
+                .with("reason", e.reason())
+                .withHeader("WWW-Authenticate", "Bearer realm=\"moodle-push-gateway\"" + (missing ? "" : ", error=\"invalid_token\""));
     }
 
     /**
-     * For registering a device token: a site key ({@code confirm_token}) or a device key ({@code create_token}).
-     *
-     * @param headers the request headers
-     * @param legacy  whether an invalid key gets the AirNotifier answer ({@link #requireLegacy}) or 401
-     * @return the caller
+     * @param authorization the {@code Authorization} header, or null
+     * @param anAppKey      the {@code X-AN-APP-KEY} header, or null
+     * @return the key the request presents: the bearer token when there is one, else Moodle's header
      */
-    public Caller requireTokenRegistration(HttpHeaders headers, boolean legacy) {
-        try {
-            return legacy ? requireLegacy(headers, AccessKeyKind.Scope.CONFIRM_TOKEN) : require(headers, AccessKeyKind.Scope.CONFIRM_TOKEN);
-        } catch (ProblemException e) {
-            if (e.problem().status() != 403 || !"insufficient-scope".equals(e.problem().slug())) {
-                throw e;
-            }
-            return legacy ? requireLegacy(headers, AccessKeyKind.Scope.CREATE_TOKEN) : require(headers, AccessKeyKind.Scope.CREATE_TOKEN);
-        }
-    }
-
-    private static Caller requireScope(Caller caller, String scope) {
-        if (!caller.has(scope)) {
-            throw Problem.of(403, "insufficient-scope", "This key (a " + caller.kind().label() + " key) does not allow this operation; it needs the '"
-                    + scope + "' scope.").with("scope", scope).withHeader("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" + scope + "\"").toException();
-        }
-        return caller;
-    }
-
-    static String presentedKey(HttpHeaders headers) {
-        String authorization = headers.getHeaderString(HttpHeaders.AUTHORIZATION);
+    static String presentedKey(String authorization, String anAppKey) {
         if (BearerToken.isBearer(authorization)) {
             // Unbounded here: the verifier bounds what it decodes (MoodleAccessKey.MAX_LENGTH).
             String token = BearerToken.of(authorization, Integer.MAX_VALUE);
             return token == null ? "" : token;
         }
-        return headers.getHeaderString("X-AN-APP-KEY");
+        return anAppKey;
     }
+
+    /** The header Moodle sends its key in. */
+    static final String AN_APP_KEY = "X-AN-APP-KEY";
 }

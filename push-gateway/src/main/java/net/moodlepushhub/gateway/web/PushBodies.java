@@ -6,6 +6,7 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.common.problem.CommonProblem;
 import net.moodlepushhub.gateway.delivery.NotificationMessage;
 import net.moodlepushhub.gateway.provider.Priority;
 
@@ -24,12 +25,12 @@ final class PushBodies {
 
     static JsonObject parse(String body) {
         if (body == null || body.isBlank()) {
-            throw Problem.of(400, "malformed-json", "The request body must be a JSON object.").toException();
+            throw Problem.of(CommonProblem.MALFORMED_JSON, "The request body must be a JSON object.").toException();
         }
         try (JsonReader reader = Json.createReader(new StringReader(body))) {
             return reader.readObject();
         } catch (JsonException | IllegalStateException e) {
-            throw Problem.of(400, "malformed-json", "The request body is not a valid JSON object.").toException();
+            throw Problem.of(CommonProblem.MALFORMED_JSON, "The request body is not a valid JSON object.").toException();
         }
     }
 
@@ -43,7 +44,7 @@ final class PushBodies {
         JsonObject extra = null;
         if (o.containsKey("extra") && o.get("extra").getValueType() != JsonValue.ValueType.NULL) {
             if (o.get("extra").getValueType() != JsonValue.ValueType.OBJECT) {
-                throw Problem.of(422, "validation-failed", "extra: must be a JSON object").toException();
+                throw Problem.of(CommonProblem.VALIDATION_FAILED, "extra: must be a JSON object").toException();
             }
             extra = o.getJsonObject("extra");
         }
@@ -61,7 +62,7 @@ final class PushBodies {
             title = o.containsKey("title") ? title : null;
         }
         if (alert == null && title == null && extra == null) {
-            throw Problem.of(422, "validation-failed", "alert: a notification needs an alert, a title or Moodle's extra").toException();
+            throw Problem.of(CommonProblem.VALIDATION_FAILED, "alert: a notification needs an alert, a title or Moodle's extra").toException();
         }
         Integer badge = o.containsKey("badge") && o.get("badge").getValueType() == JsonValue.ValueType.NUMBER ? o.getInt("badge") : null;
         Priority priority = "normal".equalsIgnoreCase(o.getString("priority", "high")) ? Priority.NORMAL : Priority.HIGH;
@@ -70,12 +71,12 @@ final class PushBodies {
             try {
                 expiration = Instant.parse(o.getString("expiration"));
             } catch (DateTimeParseException e) {
-                throw Problem.of(422, "validation-failed", "expiration: must be an ISO-8601 instant").toException();
+                throw Problem.of(CommonProblem.VALIDATION_FAILED, "expiration: must be an ISO-8601 instant").toException();
             }
         }
         String collapseId = o.containsKey("collapseId") ? text(o, "collapseId") : null;
         if (collapseId != null && collapseId.length() > 64) {
-            throw Problem.of(422, "validation-failed", "collapseId: at most 64 characters").toException();
+            throw Problem.of(CommonProblem.VALIDATION_FAILED, "collapseId: at most 64 characters").toException();
         }
         return new NotificationMessage(alert, title, extra == null ? null : extra.toString(), badge,
                 o.containsKey("sound") ? text(o, "sound") : "default", priority, expiration, collapseId);
@@ -87,11 +88,11 @@ final class PushBodies {
             return null;
         }
         if (v.getValueType() != JsonValue.ValueType.STRING) {
-            throw Problem.of(422, "validation-failed", name + ": must be a string").toException();
+            throw Problem.of(CommonProblem.VALIDATION_FAILED, name + ": must be a string").toException();
         }
         String s = o.getString(name);
         if (s.length() > MAX_TEXT) {
-            throw Problem.of(413, "payload-too-large", name + ": at most " + MAX_TEXT + " characters").toException();
+            throw Problem.of(CommonProblem.PAYLOAD_TOO_LARGE, name + ": at most " + MAX_TEXT + " characters").toException();
         }
         return s;
     }

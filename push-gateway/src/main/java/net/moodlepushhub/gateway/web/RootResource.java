@@ -5,7 +5,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
-import java.util.Map;
 
 /**
  * {@code GET /}: Moodle's {@code check_configuration()} treats a 200 here as "the push server is online".
@@ -13,9 +12,16 @@ import java.util.Map;
 @Path("/")
 public class RootResource {
 
+    /**
+     * @param service what answers
+     * @param status  always {@code online}
+     */
+    public record Online(String service, String status) {
+    }
+
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, String> root() {
-        return Map.of("service", "moodle-push-hub gateway", "status", "online");
+    public Online root() {
+        return new Online("moodle-push-hub gateway", "online");
     }
 }

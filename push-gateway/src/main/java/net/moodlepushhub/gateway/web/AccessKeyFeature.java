@@ -1,0 +1,79 @@
+package net.moodlepushhub.gateway.web;
+
+import jakarta.annotation.Priority;
+import jakarta.enterprise.inject.spi.CDI;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.DynamicFeature;
+import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.FeatureContext;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.ext.Provider;
+import net.moodlepushhub.common.problem.ProblemException;
+import net.moodlepushhub.common.problem.ProblemResponses;
+import net.moodlepushhub.gateway.keys.Caller;
+
+import java.util.List;
+
+/**
+ * Binds access-key authentication to every resource method annotated {@link RequiresScope}, as the hub's
+ * {@code RoleCheckFeature} binds its role check: before the method runs, the request's key is verified once
+ * ({@link KeyAuthentication}), checked for one of the scopes, and the caller put in {@link CurrentCaller} (and
+ * in the request property {@link #CALLER}). A refusal aborts the request with its problem document, in the
+ * AirNotifier form when the resource class is {@link AirNotifierApi}.
+ *
+ * <p>The beans are looked up through {@link CDI} when the filter first runs rather than injected here: a
+ * {@code DynamicFeature} is configured while the JAX-RS runtime starts, before injection into it can be
+ * relied on, and the beans are normal-scoped proxies, so one lookup serves every request.</p>
+ */
+@Provider
+public class AccessKeyFeature implements DynamicFeature {
+
+    /** The request property holding the verified {@link Caller}. */
+    public static final String CALLER = Caller.class.getName();
+
+    @Override
+    public void configure(ResourceInfo resourceInfo, FeatureContext context) {
+        RequiresScope required = resourceInfo.getResourceMethod().getAnnotation(RequiresScope.class);
+        if (required != null) {
+            boolean legacy = resourceInfo.getResourceClass().isAnnotationPresent(AirNotifierApi.class);
+            context.register(new Check(List.of(required.value()), legacy));
+        }
+    }
+
+    @Priority(Priorities.AUTHENTICATION)
+    static final class Check implements ContainerRequestFilter {
+        private final List<String> scopes;
+        private final boolean legacy;
+        private volatile KeyAuthentication auth;
+        private volatile CurrentCaller current;
+
+        Check(List<String> scopes, boolean legacy) {
+            if (scopes.isEmpty()) {
+                throw new IllegalArgumentException("@RequiresScope needs a scope");
+            }
+            this.scopes = scopes;
+            this.legacy = legacy;
+        }
+
+        @Override
+        public void filter(ContainerRequestContext request) {
+            if (auth == null) {
+                auth = CDI.current().select(KeyAuthentication.class).get();
+                current = CDI.current().select(CurrentCaller.class).get();
+            }
+            String presented = KeyAuthentication.presentedKey(request.getHeaderString(HttpHeaders.AUTHORIZATION),
+                    request.getHeaderString(KeyAuthentication.AN_APP_KEY));
+            Caller caller;
+            try {
+                caller = auth.authenticate(presented, scopes, legacy);
+            } catch (ProblemException e) {
+                request.abortWith(ProblemResponses.toResponse(e.problem()));
+                return;
+            }
+            request.setProperty(CALLER, caller);
+            current.set(caller);
+        }
+    }
+}
