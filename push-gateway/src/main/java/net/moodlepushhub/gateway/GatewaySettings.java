@@ -1,74 +1,94 @@
 package net.moodlepushhub.gateway;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import net.moodlepushhub.gateway.config.AbuseSettings;
+import net.moodlepushhub.gateway.config.DeliverySettings;
+import net.moodlepushhub.gateway.config.HubSettings;
+import net.moodlepushhub.gateway.config.KeySettings;
+import net.moodlepushhub.gateway.config.QuotaSettings;
+import net.moodlepushhub.gateway.config.TokenSettings;
+import org.eclipse.microprofile.config.inject.ConfigProperties;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
- * Every tunable of the gateway, from MicroProfile Config ({@code gateway.hub-url} is also the environment
- * variable {@code GATEWAY_HUB_URL}). The README lists each option.
+ * The gateway's settings, one typed {@code @ConfigProperties} class per concern (package
+ * {@link net.moodlepushhub.gateway.config}); the README lists each option. This bean is created when the
+ * gateway starts ({@link GatewayStartup}), so a value that cannot be converted (a malformed duration, a number
+ * that is not one) fails the deployment, and nothing is parsed again per call.
  */
 @ApplicationScoped
 public class GatewaySettings {
 
     @Inject
-    @ConfigProperty(name = "gateway.hub-url", defaultValue = "http://localhost:8080")
-    String hubUrl;
+    @ConfigProperties
+    HubSettings hub;
 
     @Inject
-    @ConfigProperty(name = "gateway.hub-backoff", defaultValue = "PT10S")
-    String hubBackoff;
+    @ConfigProperties
+    KeySettings keys;
 
     @Inject
-    @ConfigProperty(name = "gateway.hub-feed-token")
-    Optional<String> hubFeedToken;
+    @ConfigProperties
+    DeliverySettings delivery;
 
     @Inject
-    @ConfigProperty(name = "gateway.keys.issuer")
-    Optional<String> issuer;
+    @ConfigProperties
+    TokenSettings tokens;
 
     @Inject
-    @ConfigProperty(name = "gateway.keys.audience", defaultValue = "moodle-push-gateway")
-    String audience;
+    @ConfigProperties
+    QuotaSettings quota;
 
     @Inject
-    @ConfigProperty(name = "gateway.keys.jwks-refresh-min-interval", defaultValue = "PT5S")
-    String jwksRefreshMinInterval;
+    @ConfigProperties
+    AbuseSettings abuse;
 
-    @Inject
-    @ConfigProperty(name = "gateway.keys.cache-size", defaultValue = "10000")
-    int keyCacheSize;
+    private List<String> hubUrls;
 
-    @Inject
-    @ConfigProperty(name = "gateway.feed.max-lag", defaultValue = "PT30S")
-    String feedMaxLag;
+    @PostConstruct
+    void check() {
+        hubUrls = net.moodlepushhub.gateway.hub.HubEndpoints.parse(hub.hubUrl);
+        requirePositive("gateway.hub-backoff", hub.hubBackoff);
+        requirePositive("gateway.feed.max-lag", hub.feedMaxLag);
+        requirePositive("gateway.keys.jwks-refresh-min-interval", keys.jwksRefreshMinInterval);
+        requirePositive("gateway.delivery.retry-base", delivery.retryBase);
+        requirePositive("gateway.delivery.retry-cap", delivery.retryCap);
+        requirePositive("gateway.delivery.lease", delivery.lease);
+        requirePositive("gateway.tokens.unconfirmed-ttl", tokens.unconfirmedTtl);
+        requirePositive("gateway.tokens.count-refresh", tokens.countRefresh);
+        requirePositive("gateway.quota.limits-refresh", quota.limitsRefresh);
+        requirePositive("gateway.quota.report-interval", quota.reportInterval);
+        requirePositive("gateway.abuse.check-interval", abuse.checkInterval);
+        if (delivery.maxAttempts < 1) {
+            throw new IllegalArgumentException("gateway.delivery.max-attempts must be at least 1, not " + delivery.maxAttempts);
+        }
+    }
 
-    @Inject
-    @ConfigProperty(name = "gateway.tokens.unconfirmed-ttl", defaultValue = "PT1M")
-    String unconfirmedTtl;
+    private static void requirePositive(String name, Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be a positive duration, not " + d);
+        }
+    }
 
-    @Inject
-    @ConfigProperty(name = "gateway.delivery.max-attempts", defaultValue = "8")
-    int maxAttempts;
+    /** @return the default per-site limits and the hub's overrides' refresh ({@code gateway.quota.*}) */
+    public QuotaSettings quota() {
+        return quota;
+    }
 
-    @Inject
-    @ConfigProperty(name = "gateway.delivery.retry-base", defaultValue = "PT1S")
-    String retryBase;
+    /** @return the abuse checks' thresholds ({@code gateway.abuse.*}) */
+    public AbuseSettings abuse() {
+        return abuse;
+    }
 
-    @Inject
-    @ConfigProperty(name = "gateway.delivery.retry-cap", defaultValue = "PT10M")
-    String retryCap;
-
-    @Inject
-    @ConfigProperty(name = "gateway.delivery.lease", defaultValue = "PT60S")
-    String lease;
-
-    @Inject
-    @ConfigProperty(name = "gateway.moodle.legacy-create-confirmed", defaultValue = "true")
-    boolean legacyCreateConfirmed;
+    /** @return how often a site's device count is read again */
+    public Duration tokenCountRefresh() {
+        return tokens.countRefresh;
+    }
 
     /**
      * @return the first hub's base URL, without a trailing slash: the issuer assumed until the hub's metadata is
@@ -79,18 +99,18 @@ public class GatewaySettings {
     }
 
     /** @return every hub's base URL, in the order {@code gateway.hub-url} lists them (comma-separated) */
-    public java.util.List<String> hubUrls() {
-        return net.moodlepushhub.gateway.hub.HubEndpoints.parse(hubUrl);
+    public List<String> hubUrls() {
+        return hubUrls;
     }
 
     /** @return how long a hub that failed is tried only after the others */
     public Duration hubBackoff() {
-        return Duration.parse(hubBackoff);
+        return hub.hubBackoff;
     }
 
     /** @return the secret for the hub's revocation feed and internal API (blank when the hub's feed is open) */
     public String hubFeedToken() {
-        return hubFeedToken.orElse("");
+        return hub.hubFeedToken.orElse("");
     }
 
     /**
@@ -98,56 +118,56 @@ public class GatewaySettings {
      *         metadata ({@code /.well-known/moodle-push-hub}) says"
      */
     public Optional<String> issuer() {
-        return issuer.map(String::trim).filter(s -> !s.isBlank());
+        return keys.issuer.map(String::trim).filter(s -> !s.isBlank());
     }
 
     /** @return the expected {@code aud} of keys */
     public String audience() {
-        return audience;
+        return keys.audience;
     }
 
     /** @return the least time between two JWKS downloads caused by unknown {@code kid}s */
     public Duration jwksRefreshMinInterval() {
-        return Duration.parse(jwksRefreshMinInterval);
+        return keys.jwksRefreshMinInterval;
     }
 
     /** @return how many verified keys are kept so that a key seen before skips the signature check (0: none) */
     public int keyCacheSize() {
-        return Math.max(0, keyCacheSize);
+        return Math.max(0, keys.cacheSize);
     }
 
     /** @return how long the revocation feed may be unreachable before the gateway reports not ready */
     public Duration feedMaxLag() {
-        return Duration.parse(feedMaxLag);
+        return hub.feedMaxLag;
     }
 
     /** @return how long an unconfirmed device token lives */
     public Duration unconfirmedTtl() {
-        return Duration.parse(unconfirmedTtl);
+        return tokens.unconfirmedTtl;
     }
 
     /** @return attempts per recipient before a delivery is kept as failed */
     public int maxAttempts() {
-        return maxAttempts;
+        return delivery.maxAttempts;
     }
 
     /** @return the first retry delay (doubled each attempt, with full jitter) */
     public Duration retryBase() {
-        return Duration.parse(retryBase);
+        return delivery.retryBase;
     }
 
     /** @return the longest retry delay */
     public Duration retryCap() {
-        return Duration.parse(retryCap);
+        return delivery.retryCap;
     }
 
     /** @return how long a claimed delivery stays with one instance before others may take it over */
     public Duration lease() {
-        return Duration.parse(lease);
+        return delivery.lease;
     }
 
     /** @return whether a site key's {@code POST /tokens/{pushid}} creates the token already confirmed (Moodle compatibility) */
     public boolean legacyCreateConfirmed() {
-        return legacyCreateConfirmed;
+        return tokens.legacyCreateConfirmed;
     }
 }

@@ -5,11 +5,11 @@ import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
+import net.moodlepushhub.gateway.hub.HubApi;
+import net.moodlepushhub.gateway.hub.HubConnection;
 import net.moodlepushhub.gateway.persistence.GatewayDatabase;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import net.moodlepushhub.gateway.GatewaySettings;
 
-import java.net.http.HttpResponse;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Timestamp;
@@ -40,26 +40,13 @@ public class AbuseMonitor {
     GatewayDatabase db;
 
     @Inject
-    @ConfigProperty(name = "gateway.abuse.invalid-token-share", defaultValue = "0.2")
-    double invalidShare;
-
-    @Inject
-    @ConfigProperty(name = "gateway.abuse.min-sample", defaultValue = "200")
-    long minSample;
-
-    @Inject
-    @ConfigProperty(name = "gateway.abuse.volume-jump", defaultValue = "10")
-    double volumeJump;
-
-    @Inject
-    @ConfigProperty(name = "gateway.abuse.check-interval", defaultValue = "PT5M")
-    String checkInterval;
+    GatewaySettings settings;
 
     @Resource
     ManagedScheduledExecutorService scheduler;
 
     @Inject
-    net.moodlepushhub.gateway.hub.HubConnection hub;
+    HubConnection hub;
     private final Map<String, Instant> reported = new ConcurrentHashMap<>();
     private ScheduledFuture<?> task;
 
@@ -70,7 +57,7 @@ public class AbuseMonitor {
     /** Starts the periodic check. */
     public synchronized void start() {
         if (task == null) {
-            long every = Duration.parse(checkInterval).toMillis();
+            long every = settings.abuse().checkInterval.toMillis();
             task = scheduler.scheduleWithFixedDelay(this::checkAndReport, every, every, TimeUnit.MILLISECONDS);
         }
     }
@@ -115,7 +102,7 @@ public class AbuseMonitor {
                     while (rs.next()) {
                         long invalid = rs.getLong(2);
                         long total = rs.getLong(3);
-                        if (total >= minSample && invalid > invalidShare * total) {
+                        if (total >= settings.abuse().minSample && invalid > settings.abuse().invalidTokenShare * total) {
                             findings.add(new Finding(rs.getString(1), "spam", String.format(Locale.ROOT,
                                     "automatic: %.0f%% of the site's deliveries in the last hour went to invalid device tokens (%d of %d)",
                                     100.0 * invalid / total, invalid, total)));
@@ -133,7 +120,8 @@ public class AbuseMonitor {
                         long recent = rs.getLong(2);
                         long before = rs.getLong(3) - recent;
                         double baselinePer10 = before / 6.0;
-                        if (recent >= minSample && recent > volumeJump * Math.max(baselinePer10, minSample / 10.0)) {
+                        if (recent >= settings.abuse().minSample
+                                && recent > settings.abuse().volumeJump * Math.max(baselinePer10, settings.abuse().minSample / 10.0)) {
                             findings.add(new Finding(rs.getString(1), "excessive-volume", String.format(Locale.ROOT,
                                     "automatic: %d notifications in the last 10 minutes against %.0f per 10 minutes in the hour before",
                                     recent, baselinePer10)));
@@ -146,15 +134,11 @@ public class AbuseMonitor {
     }
 
     private boolean report(Finding f) {
-        String body = Json.createObjectBuilder()
-                .add("site", f.siteId())
-                .add("category", f.category())
-                .add("description", f.reason())
-                .build().toString();
+        HubApi.AbuseReport report = new HubApi.AbuseReport(f.siteId(), f.category(), f.reason());
         try {
-            HttpResponse<String> r = hub.postJson("/api/v1/abuse-reports", body, Duration.ofSeconds(10));
-            boolean ok = r.statusCode() / 100 == 2;
-            LOG.info(() -> "Automatic abuse report for site " + f.siteId() + " (" + f.category() + "): hub answered " + r.statusCode());
+            HubConnection.Answer r = hub.call(Duration.ofSeconds(10), false, api -> api.abuseReport(report));
+            boolean ok = r.status() / 100 == 2;
+            LOG.info(() -> "Automatic abuse report for site " + f.siteId() + " (" + f.category() + "): hub answered " + r.status());
             return ok;
         } catch (Exception e) {
             LOG.log(Level.FINE, "could not file abuse report", e);

@@ -3,7 +3,11 @@ package net.moodlepushhub.gateway.hub;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
 import net.moodlepushhub.gateway.GatewaySettings;
+import org.eclipse.microprofile.rest.client.RestClientBuilder;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -13,13 +17,19 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
 import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 
 /**
- * The gateway's one way of calling the hub's internal API (revocation feed, JWKS, metadata, access keys,
- * limits, usage, abuse reports): the hubs' base URLs from {@code gateway.hub-url} and the shared feed token as
- * a bearer.
+ * The gateway's one way of calling the hub's internal API: the typed {@link HubApi} (JWKS, metadata, access
+ * keys, limits, usage, abuse reports; MicroProfile Rest Client, one client per hub) through {@link #call}, and
+ * the revocation feed's long poll on {@link HttpClient} through {@link #get}; the hubs' base URLs from
+ * {@code gateway.hub-url} and the shared feed token as a bearer, both ways through the same fail-over loop.
  *
  * <p>When several hubs are listed, a call that cannot reach one, or that one answers "unavailable", is made
  * again on the next, as {@link HubEndpoints} orders them (sticky, failed hubs backing off). A {@code GET} is
@@ -36,6 +46,7 @@ public class HubConnection {
     GatewaySettings settings;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Map<String, HubApi> clients = new ConcurrentHashMap<>();
     private HubEndpoints endpoints;
     private String token;
 
@@ -96,17 +107,110 @@ public class HubConnection {
 
     private HttpResponse<String> send(String path, Duration timeout, UnaryOperator<HttpRequest.Builder> method, boolean idempotent)
             throws IOException, InterruptedException {
-        IOException lastError = null;
-        HttpResponse<String> lastUnavailable = null;
-        for (String base : endpoints.order()) {
+        return failover(idempotent, HttpResponse::statusCode, base -> {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout);
             if (token != null && !token.isBlank()) {
                 b.header("Authorization", "Bearer " + token);
             }
+            return http.send(method.apply(b).build(), HttpResponse.BodyHandlers.ofString());
+        });
+    }
+
+    /**
+     * Calls the hub's API through its typed client ({@link HubApi}), failing over as {@link #get} (for a
+     * {@code GET}) or {@link #postJson} (for a {@code POST}) do.
+     *
+     * @param timeout    the read timeout
+     * @param idempotent true for a {@code GET}: repeated on another hub whatever went wrong
+     * @param call       the call, on the client of one hub
+     * @return the answer (its body buffered) and which hub gave it
+     * @throws IOException when no hub can be reached
+     */
+    public Answer call(Duration timeout, boolean idempotent, Function<HubApi, Response> call) throws IOException {
+        try {
+            return failover(idempotent, a -> a.response().getStatus(), base -> {
+                try {
+                    Response r = call.apply(client(base, timeout));
+                    r.bufferEntity();
+                    return new Answer(base, r);
+                } catch (WebApplicationException e) {
+                    // Only if a runtime ignored disable.default.mapper: the status is still an answer.
+                    return new Answer(base, e.getResponse());
+                } catch (ProcessingException e) {
+                    throw asIoException(e);
+                }
+            });
+        } catch (InterruptedException e) {
+            // The rest client is not interruptible through this path; kept for the shared loop's signature.
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while calling the hub");
+        }
+    }
+
+    /**
+     * What one hub answered through {@link #call}.
+     *
+     * @param hub      the base URL of the hub that answered
+     * @param response its answer, the body buffered
+     */
+    public record Answer(String hub, Response response) {
+
+        /** @return the HTTP status */
+        public int status() {
+            return response.getStatus();
+        }
+
+        /**
+         * @param type the record the body is
+         * @param <T>  its type
+         * @return the body
+         */
+        public <T> T read(Class<T> type) {
+            return response.readEntity(type);
+        }
+    }
+
+    /** One client per hub and read timeout: MicroProfile Rest Client sets timeouts per client. */
+    private HubApi client(String base, Duration timeout) {
+        return clients.computeIfAbsent(base + " " + timeout.toMillis(), k -> RestClientBuilder.newBuilder()
+                .baseUri(URI.create(base))
+                .connectTimeout(5, TimeUnit.SECONDS)
+                .readTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .register(new HubBearer(token))
+                // Statuses are answers here (503 means "try the next hub"), never exceptions.
+                .property("microprofile.rest.client.disable.default.mapper", true)
+                .build(HubApi.class));
+    }
+
+    /** The I/O failure behind a client exception, so that the fail-over rules below see what they see for HttpClient. */
+    private static IOException asIoException(ProcessingException e) {
+        for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+            if (c instanceof IOException io) {
+                return io;
+            }
+        }
+        return new IOException(e.getMessage(), e);
+    }
+
+    /** One attempt on one hub. */
+    @FunctionalInterface
+    private interface Attempt<T> {
+        T on(String base) throws IOException, InterruptedException;
+    }
+
+    /**
+     * The fail-over loop every call goes through: the hubs in {@link HubEndpoints#order()}, the next one after a
+     * hub that cannot be reached or answers "unavailable" ({@link #unavailable}).
+     */
+    private <T> T failover(boolean idempotent, ToIntFunction<T> status, Attempt<T> attempt) throws IOException, InterruptedException {
+        IOException lastError = null;
+        T lastUnavailable = null;
+        for (String base : endpoints.order()) {
             try {
-                HttpResponse<String> response = http.send(method.apply(b).build(), HttpResponse.BodyHandlers.ofString());
-                if (unavailable(response.statusCode(), idempotent)) {
-                    failed(base, "answered " + response.statusCode());
+                T response = attempt.on(base);
+                int code = status.applyAsInt(response);
+                if (unavailable(code, idempotent)) {
+                    failed(base, "answered " + code);
                     lastUnavailable = response;
                     continue;
                 }

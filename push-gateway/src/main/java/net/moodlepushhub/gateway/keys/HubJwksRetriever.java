@@ -2,12 +2,12 @@ package net.moodlepushhub.gateway.keys;
 
 import com.nimbusds.jose.util.Resource;
 import com.nimbusds.jose.util.ResourceRetriever;
+import jakarta.ws.rs.core.MediaType;
+import net.moodlepushhub.gateway.hub.HubApi;
 import net.moodlepushhub.gateway.hub.HubConnection;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.net.URL;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /**
@@ -31,19 +31,16 @@ final class HubJwksRetriever implements ResourceRetriever {
 
     @Override
     public Resource retrieveResource(URL ignored) throws IOException {
-        HttpResponse<String> response;
-        try {
-            response = hub.get(PATH, Duration.ofSeconds(3));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while reading the hub's JWKS");
+        HubConnection.Answer answer = hub.call(Duration.ofSeconds(3), true, HubApi::jwks);
+        String where = answer.hub() + PATH;
+        if (answer.status() != 200) {
+            throw new IOException(where + " answered " + answer.status());
         }
-        if (response.statusCode() != 200) {
-            throw new IOException(response.uri() + " answered " + response.statusCode());
+        String body = answer.read(String.class);
+        if (body.length() > SIZE_LIMIT) {
+            throw new IOException(where + " is larger than " + SIZE_LIMIT + " characters");
         }
-        if (response.body().length() > SIZE_LIMIT) {
-            throw new IOException(response.uri() + " is larger than " + SIZE_LIMIT + " characters");
-        }
-        return new Resource(response.body(), response.headers().firstValue("Content-Type").orElse("application/json"));
+        MediaType type = answer.response().getMediaType();
+        return new Resource(body, type == null ? "application/json" : type.toString());
     }
 }

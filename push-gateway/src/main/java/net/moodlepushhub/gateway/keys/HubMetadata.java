@@ -3,14 +3,10 @@ package net.moodlepushhub.gateway.keys;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
 import net.moodlepushhub.gateway.GatewaySettings;
+import net.moodlepushhub.gateway.hub.HubApi;
 import net.moodlepushhub.gateway.hub.HubConnection;
 
-import java.io.StringReader;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -116,24 +112,21 @@ public class HubMetadata {
         lastFetch = clock.instant();
         String tried = String.join(", ", settings.hubUrls()) + " (" + PATH + ")";
         try {
-            HttpResponse<String> response = hub.get(PATH, Duration.ofSeconds(3));
+            HubConnection.Answer response = hub.call(Duration.ofSeconds(3), true, HubApi::metadata);
             // Whichever of the listed hubs answered.
-            String url = response.uri().toString();
-            if (response.statusCode() != 200) {
-                LOG.warning(() -> "The hub's metadata " + url + " answered " + response.statusCode() + "; expecting keys issued by "
+            String url = response.hub() + PATH;
+            if (response.status() != 200) {
+                LOG.warning(() -> "The hub's metadata " + url + " answered " + response.status() + "; expecting keys issued by "
                         + current.issuer() + " (" + current.source() + ")");
                 return;
             }
-            JsonObject body;
-            try (JsonReader reader = Json.createReader(new StringReader(response.body()))) {
-                body = reader.readObject();
-            }
-            String issuer = body.getString("issuer", "").trim();
+            HubApi.Metadata body = response.read(HubApi.Metadata.class);
+            String issuer = body.issuer() == null ? "" : body.issuer().trim();
             if (issuer.isEmpty()) {
                 LOG.warning(() -> "The hub's metadata " + url + " names no issuer; expecting keys issued by " + current.issuer());
                 return;
             }
-            hubAudience = body.getString("audience", null);
+            hubAudience = body.audience();
             Issuer previous = current;
             current = new Issuer(issuer, "the hub's metadata, " + url);
             if (!issuer.equals(previous.issuer())) {
@@ -144,8 +137,6 @@ public class HubMetadata {
                 LOG.warning(() -> "The hub issues keys for audience '" + hubAudience + "' but gateway.keys.audience is '"
                         + settings.audience() + "': every key will be refused");
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (Exception e) {
             LOG.log(Level.WARNING, "The hub's metadata " + tried + " could not be read (" + e + "); expecting keys issued by "
                     + current.issuer() + " (" + current.source() + ") until it can");

@@ -6,13 +6,10 @@ import com.github.benmanes.caffeine.cache.LoadingCache;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import net.moodlepushhub.gateway.hub.HubApi;
+import net.moodlepushhub.gateway.hub.HubConnection;
+import net.moodlepushhub.gateway.GatewaySettings;
 
-import java.io.StringReader;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /**
@@ -28,38 +25,17 @@ import java.time.Duration;
 public class SiteLimits {
 
     @Inject
-    @ConfigProperty(name = "gateway.quota.notifications-per-minute", defaultValue = "60000")
-    long perMinute;
+    HubConnection hub;
 
     @Inject
-    @ConfigProperty(name = "gateway.quota.notifications-per-day", defaultValue = "2000000")
-    long perDay;
-
-    @Inject
-    @ConfigProperty(name = "gateway.quota.broadcasts-per-day", defaultValue = "100")
-    long broadcastsPerDay;
-
-    @Inject
-    @ConfigProperty(name = "gateway.quota.token-registrations-per-minute", defaultValue = "6000")
-    long registrationsPerMinute;
-
-    @Inject
-    @ConfigProperty(name = "gateway.quota.max-devices", defaultValue = "1000000")
-    long maxDevices;
-
-    @Inject
-    @ConfigProperty(name = "gateway.quota.limits-refresh", defaultValue = "PT1M")
-    String refreshAfter;
-
-    @Inject
-    net.moodlepushhub.gateway.hub.HubConnection hub;
+    GatewaySettings settings;
 
     private volatile LoadingCache<String, Overrides> overrides;
 
     /** A site's overrides as the hub last answered. */
-    record Overrides(JsonObject limits) {
-        long get(String name, long fallback) {
-            return limits.containsKey(name) ? limits.getJsonNumber(name).longValue() : fallback;
+    record Overrides(HubApi.LimitOverrides limits) {
+        static long get(Long override, long fallback) {
+            return override != null ? override : fallback;
         }
     }
 
@@ -68,13 +44,13 @@ public class SiteLimits {
         overrides = Caffeine.newBuilder()
                 .maximumSize(100_000)
                 .expireAfterAccess(Duration.ofHours(1))
-                .refreshAfterWrite(Duration.parse(refreshAfter))
+                .refreshAfterWrite(settings.quota().limitsRefresh)
                 .build(new CacheLoader<String, Overrides>() {
                     @Override
                     public Overrides load(String siteId) {
                         // Hub unreachable at first sight of the site: the defaults, until the next refresh.
                         Overrides fetched = fetch(siteId);
-                        return fetched != null ? fetched : new Overrides(JsonObject.EMPTY_JSON_OBJECT);
+                        return fetched != null ? fetched : new Overrides(HubApi.LimitOverrides.NONE);
                     }
 
                     @Override
@@ -91,7 +67,7 @@ public class SiteLimits {
      * @return notifications the site may send per minute
      */
     public Limit notificationsPerMinute(String siteId) {
-        return new Limit("notifications-minute", of(siteId).get("notificationsPerMinute", perMinute), Duration.ofMinutes(1));
+        return new Limit("notifications-minute", Overrides.get(of(siteId).limits().notificationsPerMinute(), settings.quota().notificationsPerMinute), Duration.ofMinutes(1));
     }
 
     /**
@@ -99,7 +75,7 @@ public class SiteLimits {
      * @return notifications the site may send per day
      */
     public Limit notificationsPerDay(String siteId) {
-        return new Limit("notifications-day", of(siteId).get("notificationsPerDay", perDay), Duration.ofDays(1));
+        return new Limit("notifications-day", Overrides.get(of(siteId).limits().notificationsPerDay(), settings.quota().notificationsPerDay), Duration.ofDays(1));
     }
 
     /**
@@ -107,7 +83,7 @@ public class SiteLimits {
      * @return broadcasts the site may send per day
      */
     public Limit broadcastsPerDay(String siteId) {
-        return new Limit("broadcasts-day", of(siteId).get("broadcastsPerDay", broadcastsPerDay), Duration.ofDays(1));
+        return new Limit("broadcasts-day", Overrides.get(of(siteId).limits().broadcastsPerDay(), settings.quota().broadcastsPerDay), Duration.ofDays(1));
     }
 
     /**
@@ -115,7 +91,7 @@ public class SiteLimits {
      * @return the most device tokens the site may have registered
      */
     public long maxDevices(String siteId) {
-        return of(siteId).get("maxDevices", maxDevices);
+        return Overrides.get(of(siteId).limits().maxDevices(), settings.quota().maxDevices);
     }
 
     private Overrides of(String siteId) {
@@ -124,23 +100,16 @@ public class SiteLimits {
 
     private Overrides fetch(String siteId) {
         try {
-            HttpResponse<String> r = hub.get("/api/v1/internal/sites/" + siteId + "/limits", Duration.ofSeconds(2));
-            if (r.statusCode() != 200) {
-                return null;
-            }
-            try (JsonReader reader = Json.createReader(new StringReader(r.body()))) {
-                return new Overrides(reader.readObject());
-            }
+            HubConnection.Answer r = hub.call(Duration.ofSeconds(2), true, api -> api.limits(siteId));
+            return r.status() == 200 ? new Overrides(r.read(HubApi.LimitOverrides.class)) : null;
         } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
+            // Unreachable, or an answer that cannot be read: the caller keeps what it had.
             return null;
         }
     }
 
     /** @return device-token registrations a site (all its devices together) may make per minute */
     public Limit tokenRegistrationsPerMinute() {
-        return new Limit("token-registrations-minute", registrationsPerMinute, Duration.ofMinutes(1));
+        return new Limit("token-registrations-minute", settings.quota().tokenRegistrationsPerMinute, Duration.ofMinutes(1));
     }
 }

@@ -5,12 +5,12 @@ import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
-import jakarta.json.JsonArrayBuilder;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import net.moodlepushhub.gateway.hub.HubApi;
+import net.moodlepushhub.gateway.hub.HubConnection;
+import net.moodlepushhub.gateway.GatewaySettings;
 
-import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
@@ -34,20 +34,19 @@ public class UsageReporter {
     SiteLimits limits;
 
     @Inject
-    @ConfigProperty(name = "gateway.quota.report-interval", defaultValue = "PT30S")
-    String interval;
+    GatewaySettings settings;
 
     @Resource
     ManagedScheduledExecutorService scheduler;
 
     @Inject
-    net.moodlepushhub.gateway.hub.HubConnection hub;
+    HubConnection hub;
     private ScheduledFuture<?> task;
 
     /** Starts the periodic report. */
     public synchronized void start() {
         if (task == null) {
-            long every = Duration.parse(interval).toMillis();
+            long every = settings.quota().reportInterval.toMillis();
             task = scheduler.scheduleWithFixedDelay(this::report, every, every, TimeUnit.MILLISECONDS);
         }
     }
@@ -65,24 +64,19 @@ public class UsageReporter {
         if (sites.isEmpty()) {
             return;
         }
-        JsonArrayBuilder usage = Json.createArrayBuilder();
+        List<HubApi.Usage> usage = new ArrayList<>();
         for (String site : sites) {
             for (Limit limit : List.of(limits.notificationsPerMinute(site), limits.notificationsPerDay(site), limits.broadcastsPerDay(site))) {
                 RateLimiter.Decision d = limiter.peek(site, limit);
-                usage.add(Json.createObjectBuilder().add("siteId", site).add("limit", limit.name())
-                        .add("capacity", limit.capacity()).add("remaining", d.remaining()).add("windowSeconds", limit.window().toSeconds()));
+                usage.add(new HubApi.Usage(site, limit.name(), limit.capacity(), d.remaining(), limit.window().toSeconds()));
             }
         }
         try {
-            HttpResponse<String> r = hub.postJson("/api/v1/internal/usage", Json.createObjectBuilder().add("usage", usage).build().toString(),
-                    Duration.ofSeconds(10));
-            if (r.statusCode() / 100 != 2) {
-                LOG.warning(() -> "The hub refused a usage report: " + r.statusCode());
+            HubConnection.Answer r = hub.call(Duration.ofSeconds(10), false, api -> api.usage(new HubApi.UsageReport(usage)));
+            if (r.status() / 100 != 2) {
+                LOG.warning(() -> "The hub refused a usage report: " + r.status());
             }
         } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
             LOG.log(Level.FINE, "usage report failed", e);
         }
     }

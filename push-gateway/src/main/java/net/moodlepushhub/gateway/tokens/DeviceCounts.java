@@ -6,7 +6,7 @@ import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import net.moodlepushhub.gateway.persistence.GatewayDatabase;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import net.moodlepushhub.gateway.GatewaySettings;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -29,8 +29,7 @@ public class DeviceCounts {
     GatewayDatabase db;
 
     @Inject
-    @ConfigProperty(name = "gateway.tokens.count-refresh", defaultValue = "PT1M")
-    String refreshAfter;
+    GatewaySettings settings;
 
     private LoadingCache<String, AtomicLong> counts;
 
@@ -39,7 +38,7 @@ public class DeviceCounts {
         counts = Caffeine.newBuilder()
                 .maximumSize(100_000)
                 .expireAfterAccess(Duration.ofHours(1))
-                .refreshAfterWrite(Duration.parse(refreshAfter))
+                .refreshAfterWrite(settings.tokenCountRefresh())
                 .build(this::count);
     }
 

@@ -2,15 +2,12 @@ package net.moodlepushhub.gateway.web;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
 import net.moodlepushhub.common.problem.Problem;
 import net.moodlepushhub.gateway.GatewayProblem;
+import net.moodlepushhub.gateway.hub.HubApi;
+import net.moodlepushhub.gateway.hub.HubConnection;
 
 import java.io.IOException;
-import java.io.StringReader;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** Calls the hub's internal API on behalf of Moodle's legacy {@code POST /accesskeys/}. */
@@ -18,7 +15,7 @@ import java.time.Duration;
 public class HubClient {
 
     @Inject
-    net.moodlepushhub.gateway.hub.HubConnection hub;
+    HubConnection hub;
 
     /**
      * @param siteUrl      the site's wwwroot as Moodle sent it
@@ -26,23 +23,16 @@ public class HubClient {
      * @return a site key in Moodle's form, for a site the hub verified for that URL
      */
     public String moodleAccessKey(String siteUrl, String moodleSiteId) {
-        String body = Json.createObjectBuilder().add("url", siteUrl).add("moodleSiteId", moodleSiteId).build().toString();
-        HttpResponse<String> response;
+        HubConnection.Answer answer;
         try {
-            response = hub.postJson("/api/v1/internal/moodle-access-keys", body, Duration.ofSeconds(10));
+            answer = hub.call(Duration.ofSeconds(10), false, api -> api.moodleAccessKey(new HubApi.MoodleAccessKeyRequest(siteUrl, moodleSiteId)));
         } catch (IOException e) {
             throw Problem.of(GatewayProblem.HUB_UNAVAILABLE, "The hub cannot be reached; try again later.").withHeader("Retry-After", "30").toException();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw Problem.of(GatewayProblem.HUB_UNAVAILABLE, "Interrupted.").toException();
         }
-        if (response.statusCode() == 200) {
-            try (JsonReader reader = Json.createReader(new StringReader(response.body()))) {
-                JsonObject o = reader.readObject();
-                return o.getString("moodleAccessKey");
-            }
+        if (answer.status() == 200) {
+            return answer.read(HubApi.MoodleAccessKey.class).moodleAccessKey();
         }
-        if (response.statusCode() >= 500) {
+        if (answer.status() >= 500) {
             throw Problem.of(GatewayProblem.HUB_UNAVAILABLE, "The hub could not answer; try again later.").withHeader("Retry-After", "30").toException();
         }
         throw Problem.of(GatewayProblem.SITE_NOT_VERIFIED, "No site verified on the hub matches this URL and site id. Register the site on the hub first.")
