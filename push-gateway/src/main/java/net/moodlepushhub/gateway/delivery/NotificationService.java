@@ -2,9 +2,9 @@ package net.moodlepushhub.gateway.delivery;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import net.moodlepushhub.common.problem.CommonProblem;
 import net.moodlepushhub.common.problem.Problem;
 import net.moodlepushhub.gateway.GatewayProblem;
-import net.moodlepushhub.common.problem.CommonProblem;
 import net.moodlepushhub.gateway.keys.Caller;
 import net.moodlepushhub.gateway.persistence.GatewayDatabase;
 import net.moodlepushhub.gateway.provider.Platform;

@@ -2,8 +2,8 @@ package net.moodlepushhub.gateway.quota;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
-import net.moodlepushhub.common.problem.Problem;
 import net.moodlepushhub.common.problem.CommonProblem;
+import net.moodlepushhub.common.problem.Problem;
 
 import javax.cache.Cache;
 import javax.cache.CacheManager;

@@ -5,8 +5,8 @@ import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
-import net.moodlepushhub.common.problem.Problem;
 import net.moodlepushhub.common.problem.CommonProblem;
+import net.moodlepushhub.common.problem.Problem;
 import net.moodlepushhub.gateway.delivery.NotificationMessage;
 import net.moodlepushhub.gateway.provider.Priority;
 
