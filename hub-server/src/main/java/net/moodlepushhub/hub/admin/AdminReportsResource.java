@@ -15,6 +15,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.SecurityContext;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.hub.HubProblem;
 import net.moodlepushhub.hub.abuse.AbuseReport;
 import net.moodlepushhub.hub.abuse.AbuseReports;
 import net.moodlepushhub.hub.audit.AuditLog;
@@ -47,7 +48,7 @@ public class AdminReportsResource {
         Paging.check(page, size);
         String st = status == null || status.isBlank() ? null : status.strip();
         if (st != null && !st.equals(AbuseReport.OPEN) && !st.equals(AbuseReport.RESOLVED)) {
-            throw Problem.of(400, "invalid-parameter", "status must be open or resolved.").toException();
+            throw Problem.of(HubProblem.INVALID_PARAMETER, "status must be open or resolved.").toException();
         }
         AbuseReports.Page result = reports.list(st, siteId == null || siteId.isBlank() ? null : siteId.strip(), page, size);
         Map<String, Object> body = Paging.body(result.total(), page, size);

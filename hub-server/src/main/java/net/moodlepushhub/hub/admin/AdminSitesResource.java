@@ -16,6 +16,8 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.SecurityContext;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.common.problem.CommonProblem;
+import net.moodlepushhub.hub.HubProblem;
 import net.moodlepushhub.hub.quota.SiteQuota;
 import net.moodlepushhub.hub.registration.SiteStatus;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -57,12 +59,12 @@ public class AdminSitesResource {
             try {
                 st = SiteStatus.valueOf(status.strip().toUpperCase());
             } catch (IllegalArgumentException e) {
-                throw Problem.of(400, "invalid-parameter", "status must be one of pending, active, suspended, revoked, unregistered, replaced.").toException();
+                throw Problem.of(HubProblem.INVALID_PARAMETER, "status must be one of pending, active, suspended, revoked, unregistered, replaced.").toException();
             }
         }
         String query = q == null || q.isBlank() ? null : q.strip();
         if (query != null && query.length() > 200) {
-            throw Problem.of(400, "invalid-parameter", "q is at most 200 characters.").toException();
+            throw Problem.of(HubProblem.INVALID_PARAMETER, "q is at most 200 characters.").toException();
         }
         SiteAdministration.SitePage result = administration.search(query, st, Math.max(0, minReports), page, size);
         Map<String, Object> body = Paging.body(result.total(), page, size);
@@ -108,7 +110,7 @@ public class AdminSitesResource {
             try {
                 until = Instant.parse(request.until.strip());
             } catch (DateTimeParseException e) {
-                throw Problem.of(422, "validation-failed", "until: must be an ISO-8601 instant such as 2030-01-01T00:00:00Z").toException();
+                throw Problem.of(CommonProblem.VALIDATION_FAILED, "until: must be an ISO-8601 instant such as 2030-01-01T00:00:00Z").toException();
             }
         }
         return AdminViews.site(administration.suspend(siteId, actor(), request.reason.strip(), until));
@@ -121,7 +123,7 @@ public class AdminSitesResource {
     public Map<String, Object> reinstate(@PathParam("siteId") String siteId, AdminRequests.OptionalReason request) {
         String reason = request == null || request.reason == null || request.reason.isBlank() ? null : request.reason.strip();
         if (reason != null && reason.length() > 512) {
-            throw Problem.of(422, "validation-failed", "reason: size must be between 0 and 512").toException();
+            throw Problem.of(CommonProblem.VALIDATION_FAILED, "reason: size must be between 0 and 512").toException();
         }
         return AdminViews.site(administration.reinstate(siteId, actor(), reason));
     }

@@ -10,6 +10,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.hub.HubProblem;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -40,7 +41,7 @@ public class RevocationFeedResource {
                                       @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) throws InterruptedException {
         feedAuthorization.check(authorization);
         if (after < 0 || waitSeconds < 0 || waitSeconds > 60) {
-            throw Problem.of(400, "invalid-parameter", "after must be >= 0 and wait between 0 and 60 seconds.").toException();
+            throw Problem.of(HubProblem.INVALID_PARAMETER, "after must be >= 0 and wait between 0 and 60 seconds.").toException();
         }
         List<RevocationEvent> events = feed.after(after, Duration.ofSeconds(waitSeconds));
         long next = events.isEmpty() ? after : events.get(events.size() - 1).getSeq();
