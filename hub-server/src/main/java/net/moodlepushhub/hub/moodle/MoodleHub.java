@@ -327,7 +327,7 @@ public class MoodleHub {
      * @param siteId the site
      * @return release, counts, last update, signature and quota state
      */
-    public Map<String, Object> describe(String siteId) {
+    public MoodleSiteView describe(String siteId) {
         return siteId == null || siteId.length() > 36 ? null : db.inTransaction(em -> describe(em, siteId));
     }
 
@@ -336,29 +336,23 @@ public class MoodleHub {
      * @param siteId the site
      * @return as {@link #describe(String)}
      */
-    public Map<String, Object> describe(EntityManager em, String siteId) {
+    public MoodleSiteView describe(EntityManager em, String siteId) {
         MoodleRegistration m = em.find(MoodleRegistration.class, siteId);
         if (m == null) {
             return null;
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        Map<String, Object> info = new LinkedHashMap<>();
+        Map<String, String> info = new LinkedHashMap<>();
         if (m.getSiteInfo() != null) {
             try (JsonReader r = Json.createReader(new StringReader(m.getSiteInfo()))) {
                 r.readObject().forEach((k, v) -> info.put(k, v.getValueType() == jakarta.json.JsonValue.ValueType.STRING
                         ? ((jakarta.json.JsonString) v).getString() : v.toString()));
             }
         }
-        out.put("release", info.get("moodlerelease"));
-        out.put("users", info.get("users"));
-        out.put("activeUsers", info.get("activeusers"));
-        out.put("registeredDevices", info.get("registereduserdevices"));
-        out.put("lastUpdate", m.getInfoUpdatedAt() == null ? null : m.getInfoUpdatedAt().toString());
-        out.put("lastUpdateSigned", m.isInfoSigned());
-        out.put("overQuotaSince", m.getOverQuotaSince() == null ? null : m.getOverQuotaSince().toString());
-        out.put("sendsRefusedAt", m.getOverQuotaSince() == null ? null : m.getOverQuotaSince().plus(settings.quotaGrace()).toString());
-        out.put("quotaEnforced", m.isQuotaEnforced());
-        return out;
+        Instant over = m.getOverQuotaSince();
+        return new MoodleSiteView(info.get("moodlerelease"), info.get("users"), info.get("activeusers"),
+                info.get("registereduserdevices"), m.getInfoUpdatedAt() == null ? null : m.getInfoUpdatedAt().toString(),
+                m.isInfoSigned(), over == null ? null : over.toString(),
+                over == null ? null : over.plus(settings.quotaGrace()).toString(), m.isQuotaEnforced());
     }
 
     // ------------------------------------------------------------------ helpers
