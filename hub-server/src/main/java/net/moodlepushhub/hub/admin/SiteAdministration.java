@@ -30,9 +30,10 @@ import java.util.logging.Logger;
 
 /**
  * What hub admins do to sites and keys: search and read them, suspend, reinstate, revoke, lift a revocation,
- * revoke one key, set quota overrides. Each decision is one transaction that changes the site, appends the
- * gateway's feed event and writes the audit entry together; the feed's readers are woken after the commit,
- * so a gateway long-polling the feed learns of it within its next round trip.
+ * revoke one key, set quota overrides. Each decision is one transaction ({@link HubDatabase#inRetryingTransaction})
+ * in which {@link SiteLifecycle} changes the site, appends the gateway's feed event and writes the audit entry
+ * together; the feed's readers are woken after the commit, so a gateway long-polling the feed learns of it within
+ * its next round trip. The site's own admin's use cases are {@code RegistrationService}'s.
  */
 @ApplicationScoped
 public class SiteAdministration {

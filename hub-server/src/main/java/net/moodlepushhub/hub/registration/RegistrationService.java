@@ -22,17 +22,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.logging.Logger;
 
 /**
- * Registers Moodle sites, proves URL ownership by callback, and manages a registration's life: details,
- * key rotation and unregistration. Every change happens in one transaction, so a failed request leaves
- * nothing half-written.
+ * The site admin's use cases: register a Moodle site, prove URL ownership by callback, and manage the
+ * registration: details, key rotation and unregistration. Every change happens in one transaction, so a failed
+ * request leaves nothing half-written; the life-cycle transitions themselves (and their feed events, key
+ * revocations and audit rows) are {@link SiteLifecycle}'s, shared with the operators' {@code SiteAdministration}.
  */
 @ApplicationScoped
 public class RegistrationService {
-
-    private static final Logger LOG = Logger.getLogger(RegistrationService.class.getName());
 
     @Inject
     HubDatabase db;
