@@ -1,11 +1,13 @@
 package net.moodlepushhub.hub;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -14,6 +16,10 @@ import java.util.stream.Collectors;
  * Every tunable of the hub, read once from MicroProfile Config (system properties, then environment
  * variables such as {@code HUB_QUOTA_MAX_USERS}, then {@code META-INF/microprofile-config.properties}).
  * Defaults are the safe ones; the README lists each option.
+ *
+ * <p>Each value is injected as its type ({@code Duration} from ISO-8601, {@code int}, {@code boolean}, a list
+ * of ports), so MicroProfile Config converts it once and a malformed value ({@code hub.challenge.lifetime=1h})
+ * fails the deployment with the property's name instead of failing requests later.</p>
  */
 @ApplicationScoped
 public class HubSettings {
@@ -28,15 +34,15 @@ public class HubSettings {
 
     @Inject
     @ConfigProperty(name = "hub.keys.site-key-lifetime", defaultValue = "P365D")
-    String siteKeyLifetime;
+    Duration siteKeyLifetime;
 
     @Inject
     @ConfigProperty(name = "hub.keys.device-key-lifetime", defaultValue = "P365D")
-    String deviceKeyLifetime;
+    Duration deviceKeyLifetime;
 
     @Inject
     @ConfigProperty(name = "hub.keys.signing-key-rotation", defaultValue = "P90D")
-    String signingKeyRotation;
+    Duration signingKeyRotation;
 
     @Inject
     @ConfigProperty(name = "hub.keys.encryption-key-file")
@@ -48,7 +54,7 @@ public class HubSettings {
 
     @Inject
     @ConfigProperty(name = "hub.challenge.lifetime", defaultValue = "PT1H")
-    String challengeLifetime;
+    Duration challengeLifetime;
 
     @Inject
     @ConfigProperty(name = "hub.challenge.max-attempts-per-minute", defaultValue = "6")
@@ -66,13 +72,16 @@ public class HubSettings {
     @ConfigProperty(name = "hub.verifier.allowed-ports", defaultValue = "80,443")
     String allowedPorts;
 
+    /** {@link #allowedPorts} parsed (spaces allowed after the commas), once. */
+    private Set<Integer> ports;
+
     @Inject
     @ConfigProperty(name = "hub.verifier.connect-timeout", defaultValue = "PT5S")
-    String verifierConnectTimeout;
+    Duration verifierConnectTimeout;
 
     @Inject
     @ConfigProperty(name = "hub.verifier.total-timeout", defaultValue = "PT10S")
-    String verifierTotalTimeout;
+    Duration verifierTotalTimeout;
 
     @Inject
     @ConfigProperty(name = "hub.feed.token")
@@ -84,7 +93,7 @@ public class HubSettings {
 
     @Inject
     @ConfigProperty(name = "hub.admin.session-lifetime", defaultValue = "PT30M")
-    String adminSessionLifetime;
+    Duration adminSessionLifetime;
 
     @Inject
     @ConfigProperty(name = "hub.admin.login.max-failures", defaultValue = "5")
@@ -92,7 +101,7 @@ public class HubSettings {
 
     @Inject
     @ConfigProperty(name = "hub.admin.login.window", defaultValue = "PT15M")
-    String loginWindow;
+    Duration loginWindow;
 
     @Inject
     @ConfigProperty(name = "hub.abuse.reports-per-hour", defaultValue = "10")
@@ -100,11 +109,11 @@ public class HubSettings {
 
     @Inject
     @ConfigProperty(name = "hub.abuse.fold-window", defaultValue = "PT24H")
-    String abuseFoldWindow;
+    Duration abuseFoldWindow;
 
     @Inject
     @ConfigProperty(name = "hub.suspension.check-interval", defaultValue = "PT30S")
-    String suspensionCheckInterval;
+    Duration suspensionCheckInterval;
 
     @Inject
     @ConfigProperty(name = "hub.name", defaultValue = "Moodle Push Hub")
@@ -112,11 +121,11 @@ public class HubSettings {
 
     @Inject
     @ConfigProperty(name = "hub.quota.grace", defaultValue = "P14D")
-    String quotaGrace;
+    Duration quotaGrace;
 
     @Inject
     @ConfigProperty(name = "hub.quota.check-interval", defaultValue = "PT1M")
-    String quotaCheckInterval;
+    Duration quotaCheckInterval;
 
     @Inject
     @ConfigProperty(name = "hub.moodle.secret-key")
@@ -142,12 +151,12 @@ public class HubSettings {
 
     /** @return how long a site key is valid */
     public Duration siteKeyLifetime() {
-        return Duration.parse(siteKeyLifetime);
+        return siteKeyLifetime;
     }
 
     /** @return how long a device key is valid */
     public Duration deviceKeyLifetime() {
-        return Duration.parse(deviceKeyLifetime);
+        return deviceKeyLifetime;
     }
 
     /** @return the longest lifetime of any key, which bounds how long a retired signing key stays published */
@@ -159,7 +168,7 @@ public class HubSettings {
 
     /** @return the age after which a new signing key takes over */
     public Duration signingKeyRotation() {
-        return Duration.parse(signingKeyRotation);
+        return signingKeyRotation;
     }
 
     /** @return the file holding the key-encryption key of the signing keys (base64 of 32 bytes), if configured */
@@ -174,7 +183,7 @@ public class HubSettings {
 
     /** @return how long a registration's challenge can be answered */
     public Duration challengeLifetime() {
-        return Duration.parse(challengeLifetime);
+        return challengeLifetime;
     }
 
     /** @return the number of verification attempts a registration may make per minute */
@@ -194,18 +203,20 @@ public class HubSettings {
 
     /** @return the ports the verifier may connect to */
     public Set<Integer> allowedPorts() {
-        return Arrays.stream(allowedPorts.split(",")).map(String::trim).filter(s -> !s.isEmpty())
-                .map(Integer::valueOf).collect(Collectors.toUnmodifiableSet());
+        if (ports == null) {
+            ports = parsePorts(allowedPorts);
+        }
+        return ports;
     }
 
     /** @return the verifier's connect timeout */
     public Duration verifierConnectTimeout() {
-        return Duration.parse(verifierConnectTimeout);
+        return verifierConnectTimeout;
     }
 
     /** @return the verifier's deadline for a whole verification */
     public Duration verifierTotalTimeout() {
-        return Duration.parse(verifierTotalTimeout);
+        return verifierTotalTimeout;
     }
 
     /** @return the shared secret gateways present to read the revocation feed; blank leaves it open */
@@ -221,7 +232,7 @@ public class HubSettings {
 
     /** @return how long an admin console session lasts */
     public Duration adminSessionLifetime() {
-        return Duration.parse(adminSessionLifetime);
+        return adminSessionLifetime;
     }
 
     /** @return failed logins allowed per username and per address within {@link #loginWindow()} */
@@ -231,7 +242,7 @@ public class HubSettings {
 
     /** @return the window over which failed logins are counted */
     public Duration loginWindow() {
-        return Duration.parse(loginWindow);
+        return loginWindow;
     }
 
     /** @return abuse reports accepted per source address per hour */
@@ -241,12 +252,12 @@ public class HubSettings {
 
     /** @return the window within which duplicate abuse reports are folded into one */
     public Duration abuseFoldWindow() {
-        return Duration.parse(abuseFoldWindow);
+        return abuseFoldWindow;
     }
 
     /** @return how often the hub looks for suspensions whose end time passed */
     public Duration suspensionCheckInterval() {
-        return Duration.parse(suspensionCheckInterval);
+        return suspensionCheckInterval;
     }
 
     /** @return the hub's name, sent to Moodle as {@code hubname} and shown on its pages */
@@ -256,12 +267,12 @@ public class HubSettings {
 
     /** @return how long a Moodle site may report more users than its limit before the gateway refuses its sends */
     public Duration quotaGrace() {
-        return Duration.parse(quotaGrace);
+        return quotaGrace;
     }
 
     /** @return how often the hub looks for over-quota sites whose grace period ran out */
     public Duration quotaCheckInterval() {
-        return Duration.parse(quotaCheckInterval);
+        return quotaCheckInterval;
     }
 
     /** @return base64 of a 256-bit AES key sealing Moodle's signing keys at rest; empty to use one kept in the database */
@@ -277,6 +288,37 @@ public class HubSettings {
     /** @return requests per minute and address to the AirNotifier site check */
     public int sitecheckRequestsPerMinute() {
         return sitecheckRequestsPerMinute;
+    }
+
+    /** Checks the values no converter checks, so that a bad one fails the deployment (HubStartup reads the settings). */
+    @PostConstruct
+    void validate() {
+        ports = parsePorts(allowedPorts);
+        if (maxAttemptsPerMinute < 1 || maxUsers < 1 || loginMaxFailures < 1 || abuseReportsPerHour < 1
+                || moodlePageRequestsPerMinute < 1 || sitecheckRequestsPerMinute < 1) {
+            throw new IllegalArgumentException("hub.challenge.max-attempts-per-minute, hub.quota.max-users, hub.admin.login.max-failures, "
+                    + "hub.abuse.reports-per-hour and the hub.moodle.*-per-minute limits must be at least 1");
+        }
+        for (Duration d : List.of(siteKeyLifetime, deviceKeyLifetime, signingKeyRotation, challengeLifetime, verifierConnectTimeout,
+                verifierTotalTimeout, adminSessionLifetime, loginWindow, abuseFoldWindow, suspensionCheckInterval, quotaGrace,
+                quotaCheckInterval)) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("every hub.* duration must be positive; got " + d);
+            }
+        }
+    }
+
+    private static Set<Integer> parsePorts(String list) {
+        try {
+            Set<Integer> parsed = Arrays.stream(list.split(",")).map(String::trim).filter(p -> !p.isEmpty())
+                    .map(Integer::valueOf).collect(Collectors.toUnmodifiableSet());
+            if (parsed.stream().anyMatch(p -> p < 1 || p > 65535)) {
+                throw new NumberFormatException("out of range");
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("hub.verifier.allowed-ports must be a comma-separated list of ports: " + list, e);
+        }
     }
 
     private static String stripSlash(String url) {

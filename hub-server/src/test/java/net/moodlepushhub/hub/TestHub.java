@@ -3,6 +3,7 @@ package net.moodlepushhub.hub;
 import net.moodlepushhub.db.DatabaseSettings;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -22,9 +23,9 @@ public final class TestHub {
      */
     public static HubSettings settings(String signingKeyRotation, String keyLifetime, String encryptionKey) {
         HubSettings s = new HubSettings();
-        s.signingKeyRotation = signingKeyRotation;
-        s.siteKeyLifetime = keyLifetime;
-        s.deviceKeyLifetime = keyLifetime;
+        s.signingKeyRotation = Duration.parse(signingKeyRotation);
+        s.siteKeyLifetime = Duration.parse(keyLifetime);
+        s.deviceKeyLifetime = Duration.parse(keyLifetime);
         s.encryptionKey = Optional.ofNullable(encryptionKey);
         s.encryptionKeyFile = Optional.empty();
         s.publicUrl = "http://hub.test";

@@ -7,6 +7,8 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.TypedQuery;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.common.problem.CommonProblem;
+import net.moodlepushhub.hub.HubProblem;
 import net.moodlepushhub.common.problem.ProblemException;
 import net.moodlepushhub.hub.HubSettings;
 import net.moodlepushhub.hub.audit.AuditLog;
@@ -85,7 +87,7 @@ public class AbuseReports {
     public void submit(AbuseReportRequest request, String address, boolean rateLimited) {
         OptionalLong wait = rateLimited ? perSource.tryAcquire(address) : OptionalLong.empty();
         if (wait.isPresent()) {
-            throw Problem.of(429, "rate-limited", "Too many reports from this address; try again later.")
+            throw Problem.of(CommonProblem.RATE_LIMITED, "Too many reports from this address; try again later.")
                     .withHeader("Retry-After", Long.toString(wait.getAsLong())).toException();
         }
         AbuseCategory category = AbuseCategory.fromWire(request.category);
@@ -180,10 +182,10 @@ public class AbuseReports {
         return db.inTransaction(em -> {
             AbuseReport report = em.find(AbuseReport.class, id, LockModeType.PESSIMISTIC_WRITE);
             if (report == null) {
-                throw Problem.of(404, "report-not-found", "There is no abuse report with this id.").toException();
+                throw Problem.of(HubProblem.REPORT_NOT_FOUND, "There is no abuse report with this id.").toException();
             }
             if (!AbuseReport.OPEN.equals(report.getStatus())) {
-                throw Problem.of(409, "report-resolved", "This report was resolved already.").toException();
+                throw Problem.of(HubProblem.REPORT_RESOLVED, "This report was resolved already.").toException();
             }
             report.resolve(actor, resolution, Instant.now());
             audit.record(em, actor, "resolve-report", AuditLog.REPORT, Long.toString(id), resolution,

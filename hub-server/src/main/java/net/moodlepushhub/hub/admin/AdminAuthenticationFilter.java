@@ -9,6 +9,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.ext.Provider;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.hub.HubProblem;
 import net.moodlepushhub.common.web.BearerToken;
 import net.moodlepushhub.common.problem.ProblemResponses;
 
@@ -56,7 +57,7 @@ public class AdminAuthenticationFilter implements ContainerRequestFilter {
         }
         Optional<OperatorPrincipal> operator = sessions.verify(token).flatMap(accounts::current);
         if (operator.isEmpty()) {
-            request.abortWith(ProblemResponses.toResponse(Problem.of(401, "invalid-admin-session",
+            request.abortWith(ProblemResponses.toResponse(Problem.of(HubProblem.INVALID_ADMIN_SESSION,
                     "The session is invalid or expired; log in again.")
                     .withHeader("WWW-Authenticate", "Bearer realm=\"moodle-push-hub-admin\", error=\"invalid_token\"")));
             return;
@@ -92,7 +93,7 @@ public class AdminAuthenticationFilter implements ContainerRequestFilter {
     }
 
     static Problem required() {
-        return Problem.of(401, "admin-login-required", "Log in at POST /api/v1/admin/login and send the session token as "
+        return Problem.of(HubProblem.ADMIN_LOGIN_REQUIRED, "Log in at POST /api/v1/admin/login and send the session token as "
                 + "'Authorization: Bearer <token>'.").withHeader("WWW-Authenticate", "Bearer realm=\"moodle-push-hub-admin\"");
     }
 }

@@ -1,6 +1,8 @@
 package net.moodlepushhub.hub.admin;
 
 import jakarta.inject.Inject;
+import jakarta.json.bind.annotation.JsonbNillable;
+import jakarta.json.bind.annotation.JsonbPropertyOrder;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
@@ -20,8 +22,6 @@ import net.moodlepushhub.hub.web.ClientAddress;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** Operator login and "who am I". Thin: the logic is in {@link OperatorAccounts}. */
 @Path("/api/v1/admin")
@@ -54,27 +54,32 @@ public class AdminLoginResource {
     @POST
     @Path("login")
     @Operation(summary = "Operator login", description = "Returns a short-lived bearer session token for the admin API.")
-    public Map<String, Object> login(@NotNull @Valid LoginRequest request) {
+    public Session login(@NotNull @Valid LoginRequest request) {
         OperatorAccounts.Login login = accounts.login(request.username, request.password, ClientAddress.of(http, settings.trustedProxies()));
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("token", login.session().token());
-        body.put("tokenType", "Bearer");
-        body.put("expiresAt", login.session().expiresAt().toString());
-        body.put("username", login.username());
-        body.put("role", login.role().wire());
-        return body;
+        return new Session(login.session().token(), "Bearer", login.session().expiresAt().toString(), login.username(), login.role().wire());
+    }
+
+    /** A new session: the bearer token for the admin API, until {@code expiresAt}. */
+    @JsonbPropertyOrder({"token", "tokenType", "expiresAt", "username", "role"})
+    public record Session(String token, String tokenType, String expiresAt, String username, String role) {
+    }
+
+    /** The logged-in operator; {@code email} is null when none is set. */
+    @JsonbPropertyOrder({"username", "role", "email"})
+    public record Me(String username, String role, @JsonbNillable String email) {
+    }
+
+    /** The operator's address after a change; {@code email} is null when cleared. */
+    @JsonbPropertyOrder({"username", "email"})
+    public record Email(String username, @JsonbNillable String email) {
     }
 
     @GET
     @Path("me")
     @Operation(summary = "The logged-in operator")
-    public Map<String, Object> me(@Context SecurityContext security) {
+    public Me me(@Context SecurityContext security) {
         OperatorPrincipal operator = (OperatorPrincipal) security.getUserPrincipal();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("username", operator.username());
-        body.put("role", operator.role().wire());
-        body.put("email", accounts.email(operator.username()));
-        return body;
+        return new Me(operator.username(), operator.role().wire(), accounts.email(operator.username()));
     }
 
     /** An operator's own e-mail address. */
@@ -88,11 +93,8 @@ public class AdminLoginResource {
     @Path("me/email")
     @Operation(summary = "Set the logged-in operator's e-mail address",
             description = "Where the digest of new abuse reports is sent (at most one per hub.mail.digest-interval); null or empty clears it.")
-    public Map<String, Object> setEmail(@Context SecurityContext security, @NotNull @Valid EmailRequest request) {
+    public Email setEmail(@Context SecurityContext security, @NotNull @Valid EmailRequest request) {
         OperatorPrincipal operator = (OperatorPrincipal) security.getUserPrincipal();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("username", operator.username());
-        body.put("email", accounts.setEmail(operator.username(), request.email));
-        return body;
+        return new Email(operator.username(), accounts.setEmail(operator.username(), request.email));
     }
 }

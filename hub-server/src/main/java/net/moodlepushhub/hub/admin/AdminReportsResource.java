@@ -15,13 +15,13 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.SecurityContext;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.hub.HubProblem;
 import net.moodlepushhub.hub.abuse.AbuseReport;
 import net.moodlepushhub.hub.abuse.AbuseReports;
 import net.moodlepushhub.hub.audit.AuditLog;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import java.util.Map;
 
 /** The admin API for abuse reports and the audit log. Thin: logic in {@link AbuseReports} and {@link AuditLog}. */
 @Path("/api/v1/admin")
@@ -42,38 +42,34 @@ public class AdminReportsResource {
     @GET
     @Path("abuse-reports")
     @Operation(summary = "List abuse reports", description = "Newest first; filter by status (open, resolved) and site.")
-    public Map<String, Object> list(@QueryParam("status") String status, @QueryParam("siteId") String siteId,
+    public AdminViews.PageView<AdminViews.ReportView> list(@QueryParam("status") String status, @QueryParam("siteId") String siteId,
                                     @QueryParam("page") @DefaultValue("0") int page, @QueryParam("size") @DefaultValue("20") int size) {
         Paging.check(page, size);
         String st = status == null || status.isBlank() ? null : status.strip();
         if (st != null && !st.equals(AbuseReport.OPEN) && !st.equals(AbuseReport.RESOLVED)) {
-            throw Problem.of(400, "invalid-parameter", "status must be open or resolved.").toException();
+            throw Problem.of(HubProblem.INVALID_PARAMETER, "status must be open or resolved.").toException();
         }
         AbuseReports.Page result = reports.list(st, siteId == null || siteId.isBlank() ? null : siteId.strip(), page, size);
-        Map<String, Object> body = Paging.body(result.total(), page, size);
-        body.put("items", result.reports().stream().map(AdminViews::report).toList());
-        return body;
+        return AdminViews.page(result.total(), page, size, result.reports().stream().map(AdminViews::report).toList());
     }
 
     @POST
     @Path("abuse-reports/{id}/resolve")
     @RequiresRole(Role.ADMIN)
     @Operation(summary = "Resolve an abuse report")
-    public Map<String, Object> resolve(@PathParam("id") long id, @NotNull @Valid AdminRequests.Reason request) {
+    public AdminViews.ReportView resolve(@PathParam("id") long id, @NotNull @Valid AdminRequests.Reason request) {
         return AdminViews.report(reports.resolve(id, security.getUserPrincipal().getName(), request.reason.strip()));
     }
 
     @GET
     @Path("audit")
     @Operation(summary = "Read the audit log", description = "Newest first; filter by subject type, subject and actor.")
-    public Map<String, Object> audit(@QueryParam("subjectType") String subjectType, @QueryParam("subject") String subject,
+    public AdminViews.PageView<AdminViews.AuditView> audit(@QueryParam("subjectType") String subjectType, @QueryParam("subject") String subject,
                                      @QueryParam("actor") String actor,
                                      @QueryParam("page") @DefaultValue("0") int page, @QueryParam("size") @DefaultValue("50") int size) {
         Paging.check(page, size);
         AuditLog.Page result = audit.read(blankToNull(subjectType), blankToNull(subject), blankToNull(actor), page, size);
-        Map<String, Object> body = Paging.body(result.total(), page, size);
-        body.put("items", result.entries().stream().map(AdminViews::audit).toList());
-        return body;
+        return AdminViews.page(result.total(), page, size, result.entries().stream().map(AdminViews::audit).toList());
     }
 
     private static String blankToNull(String s) {

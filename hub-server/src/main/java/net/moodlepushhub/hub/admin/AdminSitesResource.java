@@ -16,6 +16,8 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.SecurityContext;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.common.problem.CommonProblem;
+import net.moodlepushhub.hub.HubProblem;
 import net.moodlepushhub.hub.quota.SiteQuota;
 import net.moodlepushhub.hub.registration.SiteStatus;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -23,8 +25,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * The admin API for sites and keys. Reads are open to every operator; changes need the admin role. Thin:
@@ -48,7 +48,7 @@ public class AdminSitesResource {
     @GET
     @Path("sites")
     @Operation(summary = "Search sites", description = "By URL substring, status and open report count; paged.")
-    public Map<String, Object> search(@QueryParam("q") String q, @QueryParam("status") String status,
+    public AdminViews.PageView<AdminViews.SiteRow> search(@QueryParam("q") String q, @QueryParam("status") String status,
                                       @QueryParam("minReports") @DefaultValue("0") int minReports,
                                       @QueryParam("page") @DefaultValue("0") int page, @QueryParam("size") @DefaultValue("20") int size) {
         Paging.check(page, size);
@@ -57,58 +57,37 @@ public class AdminSitesResource {
             try {
                 st = SiteStatus.valueOf(status.strip().toUpperCase());
             } catch (IllegalArgumentException e) {
-                throw Problem.of(400, "invalid-parameter", "status must be one of pending, active, suspended, revoked, unregistered, replaced.").toException();
+                throw Problem.of(HubProblem.INVALID_PARAMETER, "status must be one of pending, active, suspended, revoked, unregistered, replaced.").toException();
             }
         }
         String query = q == null || q.isBlank() ? null : q.strip();
         if (query != null && query.length() > 200) {
-            throw Problem.of(400, "invalid-parameter", "q is at most 200 characters.").toException();
+            throw Problem.of(HubProblem.INVALID_PARAMETER, "q is at most 200 characters.").toException();
         }
         SiteAdministration.SitePage result = administration.search(query, st, Math.max(0, minReports), page, size);
-        Map<String, Object> body = Paging.body(result.total(), page, size);
-        body.put("items", result.rows().stream().map(r -> {
-            Map<String, Object> m = AdminViews.site(r.site());
-            m.put("openReports", r.openReports());
-            return m;
-        }).toList());
-        return body;
+        return AdminViews.page(result.total(), page, size,
+                result.rows().stream().map(r -> AdminViews.row(r.site(), r.openReports())).toList());
     }
 
     @GET
     @Path("sites/{siteId}")
     @Operation(summary = "A site in full", description = "Reports, quota overrides, keys, verification and audit history.")
-    public Map<String, Object> site(@PathParam("siteId") String siteId) {
-        SiteAdministration.SiteView view = administration.view(siteId);
-        Map<String, Object> body = AdminViews.site(view.site());
-        body.put("reports", view.reports().stream().map(AdminViews::report).toList());
-        body.put("quota", AdminViews.quota(view.quota(), view.maxUsers()));
-        long live = view.keys().stream().filter(k -> k.getRevokedAt() == null).count();
-        Map<String, Object> keys = new LinkedHashMap<>();
-        keys.put("live", live);
-        keys.put("revoked", view.keys().size() - live);
-        keys.put("items", view.keys().stream().map(AdminViews::key).toList());
-        body.put("keys", keys);
-        body.put("verificationAttempts", view.attempts().stream().map(AdminViews::attempt).toList());
-        body.put("history", view.history().stream().map(AdminViews::audit).toList());
-        // Sites registered from Moodle's own pages: what Moodle last reported, and the user-quota state.
-        Map<String, Object> reported = moodle.describe(siteId);
-        if (reported != null) {
-            body.put("moodle", reported);
-        }
-        return body;
+    public AdminViews.SiteDetails site(@PathParam("siteId") String siteId) {
+        // Sites registered from Moodle's own pages also show what Moodle last reported, and the user-quota state.
+        return AdminViews.details(administration.view(siteId), moodle.describe(siteId));
     }
 
     @POST
     @Path("sites/{siteId}/suspend")
     @RequiresRole(Role.ADMIN)
     @Operation(summary = "Suspend a site", description = "The gateway refuses its keys and holds its notifications; optional end time.")
-    public Map<String, Object> suspend(@PathParam("siteId") String siteId, @NotNull @Valid AdminRequests.Suspension request) {
+    public AdminViews.SiteView suspend(@PathParam("siteId") String siteId, @NotNull @Valid AdminRequests.Suspension request) {
         Instant until = null;
         if (request.until != null && !request.until.isBlank()) {
             try {
                 until = Instant.parse(request.until.strip());
             } catch (DateTimeParseException e) {
-                throw Problem.of(422, "validation-failed", "until: must be an ISO-8601 instant such as 2030-01-01T00:00:00Z").toException();
+                throw Problem.of(CommonProblem.VALIDATION_FAILED, "until: must be an ISO-8601 instant such as 2030-01-01T00:00:00Z").toException();
             }
         }
         return AdminViews.site(administration.suspend(siteId, actor(), request.reason.strip(), until));
@@ -118,10 +97,10 @@ public class AdminSitesResource {
     @Path("sites/{siteId}/reinstate")
     @RequiresRole(Role.ADMIN)
     @Operation(summary = "Reinstate a suspended site")
-    public Map<String, Object> reinstate(@PathParam("siteId") String siteId, AdminRequests.OptionalReason request) {
+    public AdminViews.SiteView reinstate(@PathParam("siteId") String siteId, AdminRequests.OptionalReason request) {
         String reason = request == null || request.reason == null || request.reason.isBlank() ? null : request.reason.strip();
         if (reason != null && reason.length() > 512) {
-            throw Problem.of(422, "validation-failed", "reason: size must be between 0 and 512").toException();
+            throw Problem.of(CommonProblem.VALIDATION_FAILED, "reason: size must be between 0 and 512").toException();
         }
         return AdminViews.site(administration.reinstate(siteId, actor(), reason));
     }
@@ -130,7 +109,7 @@ public class AdminSitesResource {
     @Path("sites/{siteId}/revoke")
     @RequiresRole(Role.ADMIN)
     @Operation(summary = "Revoke a site", description = "Final: keys revoked, the URL cannot register again until the revocation is lifted.")
-    public Map<String, Object> revoke(@PathParam("siteId") String siteId, @NotNull @Valid AdminRequests.Reason request) {
+    public AdminViews.SiteView revoke(@PathParam("siteId") String siteId, @NotNull @Valid AdminRequests.Reason request) {
         return AdminViews.site(administration.revoke(siteId, actor(), request.reason.strip()));
     }
 
@@ -138,7 +117,7 @@ public class AdminSitesResource {
     @Path("sites/{siteId}/lift-revocation")
     @RequiresRole(Role.ADMIN)
     @Operation(summary = "Lift a revocation", description = "The URL may register again; the revoked site stays revoked.")
-    public Map<String, Object> lift(@PathParam("siteId") String siteId, @NotNull @Valid AdminRequests.Reason request) {
+    public AdminViews.SiteView lift(@PathParam("siteId") String siteId, @NotNull @Valid AdminRequests.Reason request) {
         return AdminViews.site(administration.liftRevocation(siteId, actor(), request.reason.strip()));
     }
 
@@ -146,20 +125,17 @@ public class AdminSitesResource {
     @Path("sites/{siteId}/quota")
     @RequiresRole(Role.ADMIN)
     @Operation(summary = "Set quota overrides", description = "Null or missing limits mean the hub default.")
-    public Map<String, Object> quota(@PathParam("siteId") String siteId, @NotNull @Valid AdminRequests.Quota request) {
+    public AdminViews.StoredLimitsView quota(@PathParam("siteId") String siteId, @NotNull @Valid AdminRequests.Quota request) {
         SiteQuota q = administration.setQuota(siteId, actor(), new SiteQuota.Limits(request.maxUsers, request.maxDevices,
                 request.notificationsPerMinute, request.notificationsPerDay, request.broadcastsPerDay));
-        Map<String, Object> body = AdminViews.limits(q.limits());
-        body.put("updatedBy", q.getUpdatedBy());
-        body.put("updatedAt", AdminViews.time(q.getUpdatedAt()));
-        return body;
+        return AdminViews.stored(q);
     }
 
     @POST
     @Path("keys/{jti}/revoke")
     @RequiresRole(Role.ADMIN)
     @Operation(summary = "Revoke one key by its jti")
-    public Map<String, Object> revokeKey(@PathParam("jti") String jti, @NotNull @Valid AdminRequests.Reason request) {
+    public AdminViews.KeyView revokeKey(@PathParam("jti") String jti, @NotNull @Valid AdminRequests.Reason request) {
         return AdminViews.key(administration.revokeKey(jti, actor(), request.reason.strip()));
     }
 

@@ -4,6 +4,8 @@ import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.common.problem.CommonProblem;
+import net.moodlepushhub.hub.HubProblem;
 import net.moodlepushhub.hub.HubSettings;
 import net.moodlepushhub.hub.audit.AuditLog;
 import net.moodlepushhub.hub.persistence.HubDatabase;
@@ -59,7 +61,7 @@ public class OperatorAccounts {
         String addressKey = "addr:" + address;
         OptionalLong wait = max(failures.retryAfter(userKey), failures.retryAfter(addressKey));
         if (wait.isPresent()) {
-            throw Problem.of(429, "rate-limited", "Too many failed logins for this account or from this address; try again later.")
+            throw Problem.of(CommonProblem.RATE_LIMITED, "Too many failed logins for this account or from this address; try again later.")
                     .withHeader("Retry-After", Long.toString(wait.getAsLong())).toException();
         }
         Operator operator = db.inTransaction(em -> em.find(Operator.class, username));
@@ -68,7 +70,7 @@ public class OperatorAccounts {
         if (!valid || !operator.isEnabled()) {
             failures.record(userKey);
             failures.record(addressKey);
-            throw Problem.of(401, "invalid-credentials", "Unknown username or wrong password.").toException();
+            throw Problem.of(HubProblem.INVALID_CREDENTIALS, "Unknown username or wrong password.").toException();
         }
         Instant now = Instant.now();
         db.run(em -> {
@@ -99,11 +101,11 @@ public class OperatorAccounts {
      */
     public String setEmail(String username, String email) {
         String stored = email == null || email.isBlank() ? null : net.moodlepushhub.hub.mail.MailAddresses.valid(email)
-                .orElseThrow(() -> Problem.of(422, "validation-failed", "email: must be one e-mail address").toException());
+                .orElseThrow(() -> Problem.of(CommonProblem.VALIDATION_FAILED, "email: must be one e-mail address").toException());
         db.run(em -> {
             Operator operator = em.find(Operator.class, username, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
             if (operator == null) {
-                throw Problem.of(404, "operator-not-found", "There is no such operator.").toException();
+                throw Problem.of(HubProblem.OPERATOR_NOT_FOUND, "There is no such operator.").toException();
             }
             operator.changeEmail(stored, Instant.now());
             audit.record(em, username, "set-email", AuditLog.OPERATOR, username, null, stored == null ? "cleared" : "set");

@@ -1,9 +1,8 @@
 package net.moodlepushhub.hub.admin;
 
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.hub.HubProblem;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** Page parameters of admin list calls. */
 final class Paging {
@@ -15,15 +14,7 @@ final class Paging {
 
     static void check(int page, int size) {
         if (page < 0 || page > 100_000 || size < 1 || size > MAX_SIZE) {
-            throw Problem.of(400, "invalid-parameter", "page must be >= 0 and size between 1 and " + MAX_SIZE + ".").toException();
+            throw Problem.of(HubProblem.INVALID_PARAMETER, "page must be >= 0 and size between 1 and " + MAX_SIZE + ".").toException();
         }
-    }
-
-    static Map<String, Object> body(long total, int page, int size) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("total", total);
-        body.put("page", page);
-        body.put("size", size);
-        return body;
     }
 }

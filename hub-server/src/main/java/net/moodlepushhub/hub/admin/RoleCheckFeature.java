@@ -9,6 +9,7 @@ import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.FeatureContext;
 import jakarta.ws.rs.ext.Provider;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.hub.HubProblem;
 import net.moodlepushhub.common.problem.ProblemResponses;
 
 import java.util.Arrays;
@@ -47,7 +48,7 @@ public class RoleCheckFeature implements DynamicFeature {
                 return;
             }
             if (Arrays.stream(roles).noneMatch(r -> r == operator.role())) {
-                request.abortWith(ProblemResponses.toResponse(Problem.of(403, "forbidden-role",
+                request.abortWith(ProblemResponses.toResponse(Problem.of(HubProblem.FORBIDDEN_ROLE,
                         "Your role (" + operator.role().wire() + ") may not do this; it needs "
                                 + String.join(" or ", Arrays.stream(roles).map(Role::wire).toList()) + ".")));
             }

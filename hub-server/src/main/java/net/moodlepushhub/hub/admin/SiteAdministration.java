@@ -4,36 +4,36 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
-import jakarta.persistence.OptimisticLockException;
-import jakarta.persistence.RollbackException;
 import jakarta.persistence.TypedQuery;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.common.problem.CommonProblem;
+import net.moodlepushhub.hub.HubProblem;
 import net.moodlepushhub.hub.abuse.AbuseReport;
 import net.moodlepushhub.hub.abuse.AbuseReports;
 import net.moodlepushhub.hub.audit.AuditEntry;
 import net.moodlepushhub.hub.audit.AuditLog;
 import net.moodlepushhub.hub.keys.IssuedKey;
-import net.moodlepushhub.hub.keys.KeyIssuer;
 import net.moodlepushhub.hub.keys.RevocationEvent;
 import net.moodlepushhub.hub.keys.RevocationFeed;
 import net.moodlepushhub.hub.persistence.HubDatabase;
 import net.moodlepushhub.hub.quota.QuotaPolicy;
 import net.moodlepushhub.hub.quota.SiteQuota;
 import net.moodlepushhub.hub.registration.Site;
+import net.moodlepushhub.hub.registration.SiteLifecycle;
 import net.moodlepushhub.hub.registration.SiteStatus;
 import net.moodlepushhub.hub.registration.VerificationAttempt;
 
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
  * What hub admins do to sites and keys: search and read them, suspend, reinstate, revoke, lift a revocation,
- * revoke one key, set quota overrides. Each decision is one transaction that changes the site, appends the
- * gateway's feed event and writes the audit entry together; the feed's readers are woken after the commit,
- * so a gateway long-polling the feed learns of it within its next round trip.
+ * revoke one key, set quota overrides. Each decision is one transaction ({@link HubDatabase#inRetryingTransaction})
+ * in which {@link SiteLifecycle} changes the site, appends the gateway's feed event and writes the audit entry
+ * together; the feed's readers are woken after the commit, so a gateway long-polling the feed learns of it within
+ * its next round trip. The site's own admin's use cases are {@code RegistrationService}'s.
  */
 @ApplicationScoped
 public class SiteAdministration {
@@ -47,9 +47,6 @@ public class SiteAdministration {
     RevocationFeed feed;
 
     @Inject
-    KeyIssuer keys;
-
-    @Inject
     AuditLog audit;
 
     @Inject
@@ -60,6 +57,9 @@ public class SiteAdministration {
 
     @Inject
     AbuseReports reports;
+
+    @Inject
+    SiteLifecycle lifecycle;
 
     /** One row of a site search. */
     public record SiteRow(Site site, long openReports) {
@@ -139,14 +139,11 @@ public class SiteAdministration {
     public Site suspend(String siteId, String actor, String reason, Instant until) {
         Instant now = Instant.now();
         if (until != null && !until.isAfter(now)) {
-            throw Problem.of(422, "validation-failed", "until: must be in the future").toException();
+            throw Problem.of(CommonProblem.VALIDATION_FAILED, "until: must be in the future").toException();
         }
-        return decide(em -> {
+        return db.inRetryingTransaction(em -> {
             Site site = find(em, siteId, true);
-            requireStatus(site, "suspended", SiteStatus.ACTIVE);
-            site.changeLiveStatus(SiteStatus.SUSPENDED, reason, until, now);
-            feed.append(em, new RevocationEvent(RevocationEvent.SITE, siteId, RevocationEvent.SUSPEND, null, now));
-            audit.record(em, actor, "suspend", AuditLog.SITE, siteId, reason, until == null ? null : "until " + until);
+            lifecycle.suspend(em, site, actor, reason, until, now);
             return site;
         });
     }
@@ -160,16 +157,11 @@ public class SiteAdministration {
      * @return the site
      */
     public Site reinstate(String siteId, String actor, String reason) {
-        return decide(em -> reinstate(em, siteId, actor, reason, Instant.now()));
-    }
-
-    private Site reinstate(EntityManager em, String siteId, String actor, String reason, Instant now) {
-        Site site = find(em, siteId, true);
-        requireStatus(site, "reinstated", SiteStatus.SUSPENDED);
-        site.changeLiveStatus(SiteStatus.ACTIVE, reason, null, now);
-        feed.append(em, new RevocationEvent(RevocationEvent.SITE, siteId, RevocationEvent.REINSTATE, null, now));
-        audit.record(em, actor, "reinstate", AuditLog.SITE, siteId, reason, null);
-        return site;
+        return db.inRetryingTransaction(em -> {
+            Site site = find(em, siteId, true);
+            lifecycle.reinstate(em, site, actor, reason, Instant.now());
+            return site;
+        });
     }
 
     /**
@@ -182,14 +174,9 @@ public class SiteAdministration {
      * @return the site
      */
     public Site revoke(String siteId, String actor, String reason) {
-        return decide(em -> {
-            Instant now = Instant.now();
+        return db.inRetryingTransaction(em -> {
             Site site = find(em, siteId, true);
-            requireStatus(site, "revoked", SiteStatus.PENDING, SiteStatus.ACTIVE, SiteStatus.SUSPENDED);
-            site.end(SiteStatus.REVOKED, reason, now);
-            int revoked = keys.revokeAll(em, siteId, "site-revoked", now);
-            feed.append(em, new RevocationEvent(RevocationEvent.SITE, siteId, RevocationEvent.REVOKE, null, now));
-            audit.record(em, actor, "revoke", AuditLog.SITE, siteId, reason, revoked + " key(s) revoked; URL " + site.getUrl() + " blocked");
+            lifecycle.revoke(em, site, actor, reason, Instant.now());
             return site;
         });
     }
@@ -203,14 +190,9 @@ public class SiteAdministration {
      * @return the site
      */
     public Site liftRevocation(String siteId, String actor, String reason) {
-        return decide(em -> {
+        return db.inRetryingTransaction(em -> {
             Site site = find(em, siteId, true);
-            requireStatus(site, "lifted", SiteStatus.REVOKED);
-            if (site.getRevocationLiftedAt() != null) {
-                throw Problem.of(409, "already-lifted", "The revocation of this site was lifted already.").toException();
-            }
-            site.liftRevocation(Instant.now());
-            audit.record(em, actor, "lift-revocation", AuditLog.SITE, siteId, reason, "URL " + site.getUrl() + " may register again");
+            lifecycle.liftRevocation(em, site, actor, reason, Instant.now());
             return site;
         });
     }
@@ -224,13 +206,13 @@ public class SiteAdministration {
      * @return the key's record
      */
     public IssuedKey revokeKey(String jti, String actor, String reason) {
-        return decide(em -> {
+        return db.inRetryingTransaction(em -> {
             IssuedKey key = jti == null || jti.length() > 36 ? null : em.find(IssuedKey.class, jti, LockModeType.PESSIMISTIC_WRITE);
             if (key == null) {
-                throw Problem.of(404, "key-not-found", "There is no key with this jti.").toException();
+                throw Problem.of(HubProblem.KEY_NOT_FOUND, "There is no key with this jti.").toException();
             }
             if (key.getRevokedAt() != null) {
-                throw Problem.of(409, "key-revoked", "This key was revoked already (" + key.getRevocationReason() + ").").toException();
+                throw Problem.of(HubProblem.KEY_REVOKED, "This key was revoked already (" + key.getRevocationReason() + ").").toException();
             }
             Instant now = Instant.now();
             key.revoke("admin", now);
@@ -254,9 +236,8 @@ public class SiteAdministration {
             SiteQuota q = quota.set(em, siteId, limits, actor, Instant.now());
             audit.record(em, actor, "set-quota", AuditLog.SITE, siteId, null, limits.toString());
             // A raised user limit ends a Moodle site's over-quota state (and the gateways' refusal) at once.
-            if (moodleQuota.reevaluate(em, siteId, actor)) {
-                feed.wakeReaders();
-            }
+            // (Its feed event wakes the feed's readers after the commit.)
+            moodleQuota.reevaluate(em, siteId, actor);
             return q;
         });
     }
@@ -279,7 +260,7 @@ public class SiteAdministration {
                     Site site = em.find(Site.class, id, LockModeType.PESSIMISTIC_WRITE);
                     if (site != null && site.getStatus() == SiteStatus.SUSPENDED && site.getSuspendedUntil() != null
                             && !site.getSuspendedUntil().isAfter(Instant.now())) {
-                        reinstate(em, id, AuditLog.SYSTEM, "suspension ended", Instant.now());
+                        lifecycle.reinstate(em, site, AuditLog.SYSTEM, "suspension ended", Instant.now());
                     }
                 });
                 done++;
@@ -287,39 +268,15 @@ public class SiteAdministration {
                 LOG.warning(() -> "Could not reinstate site " + id + " at the end of its suspension: " + e);
             }
         }
-        if (done > 0) {
-            feed.wakeReaders();
-        }
         return done;
-    }
-
-    private <T> T decide(Function<EntityManager, T> work) {
-        T result;
-        try {
-            result = db.inTransaction(work);
-        } catch (RollbackException | OptimisticLockException e) {
-            throw Problem.of(409, "concurrent-change", "Another request changed this site at the same time; read it again.").toException();
-        }
-        feed.wakeReaders();
-        return result;
     }
 
     private static Site find(EntityManager em, String siteId, boolean lock) {
         Site site = siteId == null || siteId.length() > 36 ? null
                 : lock ? em.find(Site.class, siteId, LockModeType.PESSIMISTIC_WRITE) : em.find(Site.class, siteId);
         if (site == null) {
-            throw Problem.of(404, "site-not-found", "There is no site with this id.").toException();
+            throw Problem.of(HubProblem.SITE_NOT_FOUND, "There is no site with this id.").toException();
         }
         return site;
-    }
-
-    private static void requireStatus(Site site, String target, SiteStatus... allowed) {
-        for (SiteStatus s : allowed) {
-            if (site.getStatus() == s) {
-                return;
-            }
-        }
-        throw Problem.of(409, "invalid-transition", "A " + site.getStatus().wire() + " site cannot be " + target + ".")
-                .with("status", site.getStatus().wire()).toException();
     }
 }

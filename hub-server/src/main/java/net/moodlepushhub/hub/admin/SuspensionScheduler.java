@@ -1,14 +1,15 @@
 package net.moodlepushhub.hub.admin;
 
 import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import net.moodlepushhub.hub.HubSettings;
 
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -17,9 +18,8 @@ import java.util.logging.Logger;
  * Ends suspensions whose end time passed, every {@code hub.suspension.check-interval}. Safe with several hub
  * instances: each reinstatement re-checks the site under a row lock.
  *
- * <p>A plain single-thread executor rather than an EJB timer: the work is only database calls through the
- * application's own resource-local persistence, so it needs no container context, and the interval is
- * configurable down to a second for tests.</p>
+ * <p>Runs on the container's managed scheduled executor, as the mail worker and the quota grace check do: the
+ * hub has one way to run background work, and no thread of its own to start and stop.</p>
  */
 @ApplicationScoped
 public class SuspensionScheduler {
@@ -32,16 +32,14 @@ public class SuspensionScheduler {
     @Inject
     HubSettings settings;
 
-    private ScheduledExecutorService executor;
+    @Resource(lookup = "java:comp/DefaultManagedScheduledExecutorService")
+    ManagedScheduledExecutorService executor;
+
+    private ScheduledFuture<?> schedule;
 
     void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         long millis = settings.suspensionCheckInterval().toMillis();
-        executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "hub-suspension-check");
-            t.setDaemon(true);
-            return t;
-        });
-        executor.scheduleWithFixedDelay(this::check, millis, millis, TimeUnit.MILLISECONDS);
+        schedule = executor.scheduleWithFixedDelay(this::check, millis, millis, TimeUnit.MILLISECONDS);
     }
 
     private void check() {
@@ -58,8 +56,8 @@ public class SuspensionScheduler {
 
     @PreDestroy
     void stop() {
-        if (executor != null) {
-            executor.shutdownNow();
+        if (schedule != null) {
+            schedule.cancel(false);
         }
     }
 }

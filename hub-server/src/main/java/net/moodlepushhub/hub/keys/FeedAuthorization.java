@@ -3,6 +3,7 @@ package net.moodlepushhub.hub.keys;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.hub.HubProblem;
 import net.moodlepushhub.hub.HubSettings;
 
 import java.nio.charset.StandardCharsets;
@@ -24,7 +25,7 @@ public class FeedAuthorization {
             return;
         }
         if (!isGateway(authorization)) {
-            throw Problem.of(401, "invalid-feed-token", "This endpoint is for the gateway and needs its feed token.")
+            throw Problem.of(HubProblem.INVALID_FEED_TOKEN, "This endpoint is for the gateway and needs its feed token.")
                     .withHeader("WWW-Authenticate", "Bearer realm=\"moodle-push-hub\"").toException();
         }
     }

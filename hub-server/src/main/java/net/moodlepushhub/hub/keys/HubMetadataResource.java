@@ -1,6 +1,8 @@
 package net.moodlepushhub.hub.keys;
 
 import jakarta.inject.Inject;
+import jakarta.json.bind.annotation.JsonbProperty;
+import jakarta.json.bind.annotation.JsonbPropertyOrder;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -10,6 +12,9 @@ import jakarta.ws.rs.core.Response;
 import net.moodlepushhub.common.keys.AccessKeyKind;
 import net.moodlepushhub.hub.HubSettings;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.util.LinkedHashMap;
@@ -38,21 +43,27 @@ public class HubMetadataResource {
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "The hub's metadata: issuer, JWKS, revocation feed and audience of its access keys")
+    @APIResponse(responseCode = "200", description = "The metadata", content = @Content(schema = @Schema(implementation = Metadata.class)))
     public Response metadata() {
         String issuer = settings.issuer();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("issuer", issuer);
-        body.put("jwks_uri", issuer + "/.well-known/jwks.json");
-        body.put("revocation_feed_endpoint", issuer + "/api/v1/revocations");
-        body.put("audience", settings.keyAudience());
-        body.put("signing_alg_values_supported", List.of("ES256"));
         Map<String, String> types = new LinkedHashMap<>();
         for (AccessKeyKind kind : AccessKeyKind.values()) {
             types.put(kind.label(), kind.typ());
         }
-        body.put("key_types", types);
+        Metadata body = new Metadata(issuer, issuer + "/.well-known/jwks.json", issuer + "/api/v1/revocations", settings.keyAudience(),
+                List.of("ES256"), types);
         CacheControl cache = new CacheControl();
         cache.setMaxAge(300);
         return Response.ok(body).cacheControl(cache).build();
+    }
+
+    /** The metadata document (RFC 8414 style member names). */
+    @JsonbPropertyOrder({"issuer", "jwks_uri", "revocation_feed_endpoint", "audience", "signing_alg_values_supported", "key_types"})
+    public record Metadata(String issuer,
+                           @JsonbProperty("jwks_uri") String jwksUri,
+                           @JsonbProperty("revocation_feed_endpoint") String revocationFeedEndpoint,
+                           String audience,
+                           @JsonbProperty("signing_alg_values_supported") List<String> signingAlgValuesSupported,
+                           @JsonbProperty("key_types") Map<String, String> keyTypes) {
     }
 }

@@ -38,15 +38,20 @@ public class RevocationFeed {
 
     private final Object signal = new Object();
 
+    /** One instance, so that a transaction appending several events wakes the readers once. */
+    private final Runnable wake = this::wakeReaders;
+
     /**
      * Appends an event to the caller's transaction: it gets its sequence number and is written as the
-     * transaction commits (see the class comment). Call {@link #wakeReaders()} after the commit.
+     * transaction commits (see the class comment); once it committed, the readers of this instance are woken, so
+     * no writer has to remember to.
      *
      * @param em    a transaction of {@link HubDatabase#inTransaction}
      * @param event the event
      */
     public void append(EntityManager em, RevocationEvent event) {
         db.beforeCommit(em, tx -> publish(tx, event));
+        db.afterCommit(em, wake);
     }
 
     private static void publish(EntityManager em, RevocationEvent event) {

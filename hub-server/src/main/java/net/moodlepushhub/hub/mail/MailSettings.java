@@ -1,5 +1,6 @@
 package net.moodlepushhub.hub.mail;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -12,7 +13,8 @@ import java.util.Optional;
 /**
  * The e-mail options, read from MicroProfile Config ({@code hub.mail.*}, environment {@code HUB_MAIL_*}). Without
  * {@code hub.mail.smtp.host} nothing leaves the machine: messages are written to {@link #spoolDirectory()}.
- * Every option has a row in the README's configuration table.
+ * Every option has a row in the README's configuration table. Durations are injected as {@code Duration}, so a
+ * malformed one fails the deployment.
  */
 @ApplicationScoped
 public class MailSettings {
@@ -53,23 +55,23 @@ public class MailSettings {
 
     @Inject
     @ConfigProperty(name = "hub.mail.digest-interval", defaultValue = "PT1H")
-    String digestInterval;
+    Duration digestInterval;
 
     @Inject
     @ConfigProperty(name = "hub.mail.rate-window", defaultValue = "PT1H")
-    String rateWindow;
+    Duration rateWindow;
 
     @Inject
     @ConfigProperty(name = "hub.mail.poll-interval", defaultValue = "PT5S")
-    String pollInterval;
+    Duration pollInterval;
 
     @Inject
     @ConfigProperty(name = "hub.mail.retry.initial", defaultValue = "PT30S")
-    String retryInitial;
+    Duration retryInitial;
 
     @Inject
     @ConfigProperty(name = "hub.mail.retry.max", defaultValue = "PT1H")
-    String retryMax;
+    Duration retryMax;
 
     @Inject
     @ConfigProperty(name = "hub.name", defaultValue = "Moodle push hub")
@@ -81,7 +83,22 @@ public class MailSettings {
 
     @Inject
     @ConfigProperty(name = "hub.quota.grace", defaultValue = "P14D")
-    String quotaGrace;
+    Duration quotaGrace;
+
+    /** Fails the deployment on a TLS mode or a wait that cannot work, naming the property, rather than the first send. */
+    @PostConstruct
+    void validate() {
+        try {
+            tls();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("hub.mail.smtp.tls must be none, starttls or tls: " + tls, e);
+        }
+        for (Duration d : java.util.List.of(digestInterval, rateWindow, pollInterval, retryInitial, retryMax)) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("every hub.mail.* duration must be positive; got " + d);
+            }
+        }
+    }
 
     /** @return the SMTP server, or empty to write messages to {@link #spoolDirectory()} instead */
     public Optional<String> host() {
@@ -119,27 +136,27 @@ public class MailSettings {
 
     /** @return the shortest time between two digests to one operator */
     public Duration digestInterval() {
-        return Duration.parse(digestInterval);
+        return digestInterval;
     }
 
     /** @return the shortest time between two messages of one kind about one site to one recipient */
     public Duration rateWindow() {
-        return Duration.parse(rateWindow);
+        return rateWindow;
     }
 
     /** @return how often the worker looks for due messages */
     public Duration pollInterval() {
-        return Duration.parse(pollInterval);
+        return pollInterval;
     }
 
     /** @return the wait after the first failed attempt; it doubles with each further failure */
     public Duration retryInitial() {
-        return Duration.parse(retryInitial);
+        return retryInitial;
     }
 
     /** @return the longest wait between two attempts */
     public Duration retryMax() {
-        return Duration.parse(retryMax);
+        return retryMax;
     }
 
     /** @return the hub's name, shown in every message */
@@ -154,6 +171,6 @@ public class MailSettings {
 
     /** @return the quota grace period (set by the quota code; here only to tell the site admin its end) */
     public Duration quotaGrace() {
-        return Duration.parse(quotaGrace);
+        return quotaGrace;
     }
 }

@@ -8,9 +8,11 @@ import jakarta.json.JsonReader;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.hub.HubProblem;
+import net.moodlepushhub.hub.HubDomainException;
 import net.moodlepushhub.hub.HubSettings;
+import net.moodlepushhub.hub.web.HubExceptionMapper;
 import net.moodlepushhub.hub.audit.AuditLog;
-import net.moodlepushhub.hub.keys.RevocationFeed;
 import net.moodlepushhub.hub.persistence.HubDatabase;
 import net.moodlepushhub.hub.quota.QuotaPolicy;
 import net.moodlepushhub.hub.registration.Challenge;
@@ -81,9 +83,6 @@ public class MoodleHub {
     AuditLog audit;
 
     @Inject
-    RevocationFeed feed;
-
-    @Inject
     SecretSealer sealer;
 
     /** A pending registration, for the page: what to show the admin. */
@@ -103,7 +102,7 @@ public class MoodleHub {
      */
     public Pending start(Map<String, Object> params) {
         String secret = secret(params);
-        String url = SiteUrls.normalize(requireText(params, "url"));
+        String url = SiteUrls.normalize(requireText(params, "url", HubProblem.MISSING_URL));
         int users = count(params.get("users"));
         int active = Math.min(users, count(params.get("activeusers")));
         String secretHash = Secrets.hash(secret);
@@ -147,18 +146,23 @@ public class MoodleHub {
      */
     public String confirm(Map<String, Object> params) {
         String secret = secret(params);
-        String url = SiteUrls.normalize(requireText(params, "url"));
+        String url = SiteUrls.normalize(requireText(params, "url", HubProblem.MISSING_URL));
         String secretHash = Secrets.hash(secret);
         Site pending = db.inTransaction(em -> findPending(em, url, secretHash, Instant.now()));
         if (pending == null) {
-            throw Problem.of(404, "registration-not-found", "There is no pending registration for this site and token (it was "
+            throw Problem.of(HubProblem.REGISTRATION_NOT_FOUND, "There is no pending registration for this site and token (it was "
                     + "confirmed, ended or expired). Start again from Moodle's registration page.").toException();
         }
         String wsToken = wsToken();
-        registrations.verify(pending.getId(), (em, site, now) -> {
-            MoodleRegistration m = em.find(MoodleRegistration.class, site.getId(), LockModeType.PESSIMISTIC_WRITE);
-            m.setWsTokenHash(Secrets.hash(wsToken));
-        });
+        try {
+            registrations.verify(pending.getId(), (em, site, now) -> {
+                MoodleRegistration m = em.find(MoodleRegistration.class, site.getId(), LockModeType.PESSIMISTIC_WRITE);
+                m.setWsTokenHash(Secrets.hash(wsToken));
+            });
+        } catch (HubDomainException e) {
+            // Moodle's pages show problems; the JSON API's mapper is not on this path.
+            throw HubExceptionMapper.problem(e).toException();
+        }
         return url + "/admin/registration/confirmregistration.php?newtoken=" + encode(wsToken) + "&url=" + encode(settings.issuer())
                 + "&token=" + encode(secret) + "&hubname=" + encode(settings.hubName());
     }
@@ -214,7 +218,8 @@ public class MoodleHub {
         info.forEach((k, v) -> json.add(k.toString(), v.toString()));
         String infoJson = json.build().toString();
         Instant now = Instant.now();
-        boolean wake = db.inTransaction(em -> {
+        // A quota transition appends a feed event, whose readers the feed wakes after the commit.
+        db.inTransaction(em -> {
             Caller c = authenticate(em, wsToken);
             Site site = c.site();
             Object reportedUrl = info.get("url");
@@ -238,9 +243,6 @@ public class MoodleHub {
             site.update(nonEmpty(text(info.get("name"), 255)), nonEmpty(text(info.get("contactemail"), 254)), users, newActive, now);
             return moodleQuota.evaluate(em, site, c.registration(), AuditLog.SITE_ADMIN, now);
         });
-        if (wake) {
-            feed.wakeReaders();
-        }
         return true;
     }
 
@@ -290,10 +292,10 @@ public class MoodleHub {
     public boolean unregister(String wsToken) {
         try {
             db.run(em -> registrations.unregisterAuthenticated(em, authenticate(em, wsToken).site()));
-        } catch (net.moodlepushhub.common.problem.ProblemException e) {
-            throw new MoodleException(e.problem().slug(), e.problem().detail());
+        } catch (HubDomainException e) {
+            Problem p = HubExceptionMapper.problem(e);
+            throw new MoodleException(p.slug(), p.detail());
         }
-        feed.wakeReaders();
         return true;
     }
 
@@ -325,7 +327,7 @@ public class MoodleHub {
      * @param siteId the site
      * @return release, counts, last update, signature and quota state
      */
-    public Map<String, Object> describe(String siteId) {
+    public MoodleSiteView describe(String siteId) {
         return siteId == null || siteId.length() > 36 ? null : db.inTransaction(em -> describe(em, siteId));
     }
 
@@ -334,46 +336,40 @@ public class MoodleHub {
      * @param siteId the site
      * @return as {@link #describe(String)}
      */
-    public Map<String, Object> describe(EntityManager em, String siteId) {
+    public MoodleSiteView describe(EntityManager em, String siteId) {
         MoodleRegistration m = em.find(MoodleRegistration.class, siteId);
         if (m == null) {
             return null;
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        Map<String, Object> info = new LinkedHashMap<>();
+        Map<String, String> info = new LinkedHashMap<>();
         if (m.getSiteInfo() != null) {
             try (JsonReader r = Json.createReader(new StringReader(m.getSiteInfo()))) {
                 r.readObject().forEach((k, v) -> info.put(k, v.getValueType() == jakarta.json.JsonValue.ValueType.STRING
                         ? ((jakarta.json.JsonString) v).getString() : v.toString()));
             }
         }
-        out.put("release", info.get("moodlerelease"));
-        out.put("users", info.get("users"));
-        out.put("activeUsers", info.get("activeusers"));
-        out.put("registeredDevices", info.get("registereduserdevices"));
-        out.put("lastUpdate", m.getInfoUpdatedAt() == null ? null : m.getInfoUpdatedAt().toString());
-        out.put("lastUpdateSigned", m.isInfoSigned());
-        out.put("overQuotaSince", m.getOverQuotaSince() == null ? null : m.getOverQuotaSince().toString());
-        out.put("sendsRefusedAt", m.getOverQuotaSince() == null ? null : m.getOverQuotaSince().plus(settings.quotaGrace()).toString());
-        out.put("quotaEnforced", m.isQuotaEnforced());
-        return out;
+        Instant over = m.getOverQuotaSince();
+        return new MoodleSiteView(info.get("moodlerelease"), info.get("users"), info.get("activeusers"),
+                info.get("registereduserdevices"), m.getInfoUpdatedAt() == null ? null : m.getInfoUpdatedAt().toString(),
+                m.isInfoSigned(), over == null ? null : over.toString(),
+                over == null ? null : over.plus(settings.quotaGrace()).toString(), m.isQuotaEnforced());
     }
 
     // ------------------------------------------------------------------ helpers
 
     private static String secret(Map<String, Object> params) {
-        String secret = requireText(params, "token");
+        String secret = requireText(params, "token", HubProblem.MISSING_TOKEN);
         if (secret.length() > MAX_SECRET || secret.chars().anyMatch(ch -> ch < 0x21 || ch == 0x7f)) {
-            throw Problem.of(422, "invalid-token", "The registration token must be at most " + MAX_SECRET
+            throw Problem.of(HubProblem.INVALID_TOKEN, "The registration token must be at most " + MAX_SECRET
                     + " printable characters without spaces.").toException();
         }
         return secret;
     }
 
-    private static String requireText(Map<String, Object> params, String name) {
+    private static String requireText(Map<String, Object> params, String name, HubProblem missing) {
         Object v = params.get(name);
         if (!(v instanceof String s) || s.isBlank()) {
-            throw Problem.of(400, "missing-" + name, "The parameter '" + name + "' is required; open this page from Moodle's "
+            throw Problem.of(missing, "The parameter '" + name + "' is required; open this page from Moodle's "
                     + "Site administration › Registration.").toException();
         }
         return s.strip();

@@ -87,7 +87,7 @@ public class MoodleQuota {
 
     /**
      * Compares the site's users with the limit in force and records a transition, inside the caller's
-     * transaction. Call {@link RevocationFeed#wakeReaders()} after the commit when it returns true.
+     * transaction (a feed event wakes the feed's readers once the transaction commits).
      *
      * @param em    the transaction
      * @param site  the site, with its current users
@@ -174,9 +174,6 @@ public class MoodleQuota {
             if (Boolean.TRUE.equals(enforced)) {
                 done++;
             }
-        }
-        if (done > 0) {
-            feed.wakeReaders();
         }
         return done;
     }

@@ -8,6 +8,8 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.common.problem.CommonProblem;
+import net.moodlepushhub.hub.HubProblem;
 import net.moodlepushhub.common.problem.ProblemException;
 import net.moodlepushhub.hub.HubSettings;
 import net.moodlepushhub.hub.registration.Secrets;
@@ -82,7 +84,7 @@ public class RegistrationPageServlet extends HttpServlet {
         try {
             Map<String, Object> params = query(request);
             if (!csrfMatches(request)) {
-                showProblem(request, response, Problem.of(403, "form-expired", "This form expired or was not sent from this page. "
+                showProblem(request, response, Problem.of(HubProblem.FORM_EXPIRED, "This form expired or was not sent from this page. "
                         + "Reload the page and press Verify again."));
                 return;
             }
@@ -111,7 +113,7 @@ public class RegistrationPageServlet extends HttpServlet {
         OptionalLong wait = limiter.tryAcquire(ClientAddress.of(request, settings.trustedProxies()));
         if (wait.isPresent()) {
             response.setHeader("Retry-After", Long.toString(wait.getAsLong()));
-            showProblem(request, response, Problem.of(429, "too-many-requests", "Too many requests from your address; try again in "
+            showProblem(request, response, Problem.of(CommonProblem.RATE_LIMITED, "Too many requests from your address; try again in "
                     + wait.getAsLong() + " seconds."));
             return false;
         }
@@ -121,12 +123,12 @@ public class RegistrationPageServlet extends HttpServlet {
     private static Map<String, Object> query(HttpServletRequest request) {
         String q = request.getQueryString();
         if (q != null && q.length() > MAX_QUERY) {
-            throw Problem.of(414, "query-too-long", "The registration request is longer than " + MAX_QUERY + " characters.").toException();
+            throw Problem.of(HubProblem.QUERY_TOO_LONG, "The registration request is longer than " + MAX_QUERY + " characters.").toException();
         }
         try {
             return PhpForm.parse(q, MoodleHub.MAX_FIELD);
         } catch (PhpForm.MalformedException e) {
-            throw Problem.of(400, "malformed-request", "The registration request is malformed: " + e.getMessage() + ".").toException();
+            throw Problem.of(CommonProblem.MALFORMED_REQUEST, "The registration request is malformed: " + e.getMessage() + ".").toException();
         }
     }
 
@@ -182,7 +184,7 @@ public class RegistrationPageServlet extends HttpServlet {
     private void unavailable(HttpServletRequest request, HttpServletResponse response, PersistenceException e) throws IOException {
         LOG.log(Level.WARNING, "Registration page: database unavailable", e);
         response.setHeader("Retry-After", "30");
-        showProblem(request, response, Problem.of(503, "unavailable", "The hub cannot reach its database; try again in a minute."));
+        showProblem(request, response, Problem.of(CommonProblem.DATABASE_UNAVAILABLE, "The hub cannot reach its database; try again in a minute."));
     }
 
     private static String origin(String siteUrl) {

@@ -7,7 +7,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.EntityTransaction;
+import jakarta.persistence.OptimisticLockException;
 import jakarta.persistence.Persistence;
+import jakarta.persistence.PersistenceException;
+import jakarta.persistence.RollbackException;
 import net.moodlepushhub.common.config.DatabaseConfig;
 import net.moodlepushhub.db.Database;
 import net.moodlepushhub.db.DatabaseSettings;
@@ -16,8 +19,10 @@ import net.moodlepushhub.db.Schema;
 import javax.sql.DataSource;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -41,6 +46,12 @@ public class HubDatabase {
 
     /** Work registered by {@link #beforeCommit} for the transaction of each open entity manager. */
     private final Map<EntityManager, List<Consumer<EntityManager>>> beforeCommit = new ConcurrentHashMap<>();
+
+    /** Work registered by {@link #afterCommit} for the transaction of each open entity manager. */
+    private final Map<EntityManager, Set<Runnable>> afterCommit = new ConcurrentHashMap<>();
+
+    /** How many times {@link #inRetryingTransaction} runs work whose transaction the database chose as a deadlock victim. */
+    static final int DEADLOCK_ATTEMPTS = 3;
 
     @PostConstruct
     void start() {
@@ -108,9 +119,14 @@ public class HubDatabase {
                 }
             }
             tx.commit();
+            Set<Runnable> after = afterCommit.remove(em);
+            if (after != null) {
+                after.forEach(Runnable::run);
+            }
             return result;
         } finally {
             beforeCommit.remove(em);
+            afterCommit.remove(em);
             if (tx.isActive()) {
                 tx.rollback();
             }
@@ -127,6 +143,71 @@ public class HubDatabase {
      */
     public void beforeCommit(EntityManager em, Consumer<EntityManager> step) {
         beforeCommit.computeIfAbsent(em, k -> new ArrayList<>()).add(step);
+    }
+
+    /**
+     * Registers work to run once the transaction of {@code em} committed (not when it rolls back), for
+     * consequences outside the database such as waking the revocation feed's readers. The same step registered
+     * twice runs once.
+     *
+     * @param em   an entity manager of {@link #inTransaction(Function)}
+     * @param step the work; it must not throw
+     */
+    public void afterCommit(EntityManager em, Runnable step) {
+        afterCommit.computeIfAbsent(em, k -> new LinkedHashSet<>()).add(step);
+    }
+
+    /**
+     * Like {@link #inTransaction(Function)} for a decision that may meet a concurrent one on the same rows: a
+     * transaction the database chose as a deadlock victim is rolled back whole and simply runs again (up to
+     * {@value #DEADLOCK_ATTEMPTS} times); a conflict that another run would not settle (a row version changed, a
+     * unique index taken meanwhile, still a deadlock) ends as {@link ConcurrentChangeException}.
+     *
+     * @param work what to do; it may run more than once, so it must have no effect outside the transaction
+     * @param <T>  the result type
+     * @return what {@code work} returned
+     * @throws ConcurrentChangeException when another transaction changed the same rows
+     */
+    public <T> T inRetryingTransaction(Function<EntityManager, T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return inTransaction(work);
+            } catch (PersistenceException e) {
+                if (isDeadlock(e) && attempt < DEADLOCK_ATTEMPTS) {
+                    continue;
+                }
+                if (isConflict(e)) {
+                    throw new ConcurrentChangeException(e);
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** Whether a failure is a concurrent change: a lost optimistic lock, a rolled-back commit, a unique index or a deadlock. */
+    static boolean isConflict(PersistenceException e) {
+        if (e instanceof RollbackException || e instanceof OptimisticLockException || isDeadlock(e)) {
+            return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLIntegrityConstraintViolationException
+                    || t instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("23")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static boolean isDeadlock(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLTransactionRollbackException) {
+                return true;
+            }
+            if (t instanceof java.sql.SQLException sql && ("40001".equals(sql.getSQLState()) || sql.getErrorCode() == 1213)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

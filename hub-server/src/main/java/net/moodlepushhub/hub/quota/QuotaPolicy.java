@@ -4,6 +4,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.hub.HubProblem;
+import net.moodlepushhub.common.problem.CommonProblem;
 import net.moodlepushhub.hub.HubSettings;
 
 import java.time.Instant;
@@ -42,11 +44,11 @@ public class QuotaPolicy {
      */
     public void checkUsers(int users, int activeUsers, SiteQuota.Limits overrides) {
         if (activeUsers > users) {
-            throw Problem.of(422, "validation-failed", "activeUsers: must not be greater than users").toException();
+            throw Problem.of(CommonProblem.VALIDATION_FAILED, "activeUsers: must not be greater than users").toException();
         }
         int max = maxUsers(overrides);
         if (users > max) {
-            throw Problem.of(403, "quota-exceeded",
+            throw Problem.of(HubProblem.QUOTA_EXCEEDED,
                     "This hub serves sites with at most " + max + " users; this site has " + users
                             + ". Run your own push gateway (this project is open source) and point Moodle's"
                             + " airnotifierurl at it.")

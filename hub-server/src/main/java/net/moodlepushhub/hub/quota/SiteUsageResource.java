@@ -12,6 +12,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.common.problem.CommonProblem;
 import net.moodlepushhub.hub.keys.FeedAuthorization;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -40,22 +41,22 @@ public class SiteUsageResource {
         feedAuthorization.check(authorization);
         JsonArray entries = body == null ? null : body.getJsonArray("usage");
         if (entries == null || entries.size() > 10_000) {
-            throw Problem.of(422, "validation-failed", "usage: an array of at most 10,000 entries").toException();
+            throw Problem.of(CommonProblem.VALIDATION_FAILED, "usage: an array of at most 10,000 entries").toException();
         }
         List<SiteUsage.Report> reports = new ArrayList<>();
         for (JsonValue v : entries) {
             if (v.getValueType() != JsonValue.ValueType.OBJECT) {
-                throw Problem.of(422, "validation-failed", "usage: entries must be objects").toException();
+                throw Problem.of(CommonProblem.VALIDATION_FAILED, "usage: entries must be objects").toException();
             }
             JsonObject o = v.asJsonObject();
             String siteId = o.getString("siteId", "");
             String limit = o.getString("limit", "");
             if (siteId.isEmpty() || siteId.length() > 36 || limit.isEmpty() || limit.length() > 48) {
-                throw Problem.of(422, "validation-failed", "usage: siteId and limit are required").toException();
+                throw Problem.of(CommonProblem.VALIDATION_FAILED, "usage: siteId and limit are required").toException();
             }
             for (String number : new String[]{"capacity", "remaining", "windowSeconds"}) {
                 if (!(o.get(number) instanceof jakarta.json.JsonNumber)) {
-                    throw Problem.of(422, "validation-failed", "usage: " + number + " must be a number").toException();
+                    throw Problem.of(CommonProblem.VALIDATION_FAILED, "usage: " + number + " must be a number").toException();
                 }
             }
             reports.add(new SiteUsage.Report(siteId, limit, o.getJsonNumber("capacity").longValue(),

@@ -5,12 +5,12 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.common.problem.ProblemException;
+import net.moodlepushhub.hub.HubProblem;
 import net.moodlepushhub.hub.HubSettings;
 import net.moodlepushhub.hub.audit.AuditLog;
 import net.moodlepushhub.hub.keys.IssuedKey;
 import net.moodlepushhub.hub.keys.KeyIssuer;
-import net.moodlepushhub.hub.keys.RevocationEvent;
-import net.moodlepushhub.hub.keys.RevocationFeed;
 import net.moodlepushhub.hub.persistence.HubDatabase;
 import net.moodlepushhub.hub.quota.QuotaPolicy;
 import net.moodlepushhub.hub.quota.SiteQuota;
@@ -22,17 +22,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.logging.Logger;
 
 /**
- * Registers Moodle sites, proves URL ownership by callback, and manages a registration's life: details,
- * key rotation and unregistration. Every change happens in one transaction, so a failed request leaves
- * nothing half-written.
+ * The site admin's use cases: register a Moodle site, prove URL ownership by callback, and manage the
+ * registration: details, key rotation and unregistration. Every change happens in one transaction, so a failed
+ * request leaves nothing half-written; the life-cycle transitions themselves (and their feed events, key
+ * revocations and audit rows) are {@link SiteLifecycle}'s, shared with the operators' {@code SiteAdministration}.
  */
 @ApplicationScoped
 public class RegistrationService {
-
-    private static final Logger LOG = Logger.getLogger(RegistrationService.class.getName());
 
     @Inject
     HubDatabase db;
@@ -50,13 +48,13 @@ public class RegistrationService {
     KeyIssuer keys;
 
     @Inject
-    RevocationFeed feed;
-
-    @Inject
     ChallengeVerifier verifier;
 
     @Inject
     AuditLog audit;
+
+    @Inject
+    SiteLifecycle lifecycle;
 
     /** The answer to a successful verification or key rotation. */
     public record Credentials(Site site, KeyIssuer.KeyPair keys, String managementToken) {
@@ -133,94 +131,100 @@ public class RegistrationService {
      * @return the credentials, shown once
      */
     public Credentials verify(String siteId, ActivationHook hook) {
+        Site site = admit(siteId);
+        Proof proof = fetch(site);
+        record(new VerificationAttempt(siteId, Instant.now(), proof.url(), proof.result().resolvedAddress(), proof.outcome(), proof.detail()));
+        if (!proof.result().isValid()) {
+            throw proof.problem(site);
+        }
+        return db.inRetryingTransaction(em -> activate(em, siteId, hook));
+    }
+
+    /**
+     * The checks before the network fetch: the registration is pending, its challenge is live (an expired
+     * one is recorded as an attempt, then refused) and it is within its attempts per minute.
+     */
+    private Site admit(String siteId) {
         Instant now = Instant.now();
         Site site = db.inTransaction(em -> {
             Site s = find(em, siteId);
-            if (s.getStatus() != SiteStatus.PENDING) {
-                throw Problem.of(409, "not-pending", "This registration is " + s.getStatus().wire()
-                        + "; only a pending registration can be verified.").toException();
-            }
-            if (s.challenge().isExpired(now)) {
-                em.persist(new VerificationAttempt(siteId, now, s.challenge().urlFor(s.getUrl()), null,
-                        "challenge-expired", "The challenge expired."));
-                return null;
-            }
-            long recent = em.createQuery("select count(a) from VerificationAttempt a where a.siteId = :site and a.attemptedAt > :since", Long.class)
-                    .setParameter("site", siteId).setParameter("since", now.minus(Duration.ofMinutes(1))).getSingleResult();
-            if (recent >= settings.maxAttemptsPerMinute()) {
-                throw Problem.of(429, "too-many-attempts", "At most " + settings.maxAttemptsPerMinute()
-                        + " verification attempts per minute; try again in a minute.").withHeader("Retry-After", "60").toException();
+            s.require(Site.Action.ACTIVATE);
+            if (!s.challenge().isExpired(now)) {
+                long recent = em.createQuery("select count(a) from VerificationAttempt a where a.siteId = :site and a.attemptedAt > :since", Long.class)
+                        .setParameter("site", siteId).setParameter("since", now.minus(Duration.ofMinutes(1))).getSingleResult();
+                if (recent >= settings.maxAttemptsPerMinute()) {
+                    throw Problem.of(HubProblem.TOO_MANY_ATTEMPTS, "At most " + settings.maxAttemptsPerMinute()
+                            + " verification attempts per minute; try again in a minute.").withHeader("Retry-After", "60").toException();
+                }
             }
             return s;
         });
-        if (site == null) {
-            throw Problem.of(409, "challenge-expired", "The challenge of this registration expired at "
+        if (site.challenge().isExpired(now)) {
+            record(new VerificationAttempt(siteId, now, site.challenge().urlFor(site.getUrl()), null,
+                    "challenge-expired", "The challenge expired."));
+            throw Problem.of(HubProblem.CHALLENGE_EXPIRED, "The challenge of this registration expired at "
                     + "its expiresAt; register the site again to get a new one.").toException();
         }
+        return site;
+    }
 
-        // The network fetch runs outside any transaction: a slow site must not hold database locks.
-        String challengeUrl = site.challenge().urlFor(site.getUrl());
-        VerificationResult result = verifier.verify(challengeUrl, site.challenge().content());
-        VerificationResult metaTag = null;
-        if (!result.isValid()) {
-            metaTag = verifier.verifyMetaTag(site.getUrl(), site.challenge().content());
-            if (metaTag.isValid()) {
-                challengeUrl = ChallengeVerifier.metaTagPage(site.getUrl());
-                result = metaTag;
-            }
+    /** What the fetch found: the result that counts, where it was found, and the meta tag's when that was tried too. */
+    private record Proof(String url, VerificationResult result, VerificationResult metaTag, String metaTagUrl) {
+
+        String outcome() {
+            return result.isValid() ? VerificationAttempt.VALID : result.problem().map(p -> p.type().slug()).orElse("unauthorized");
         }
-        String attemptUrl = challengeUrl;
-        String outcome = result.isValid() ? VerificationAttempt.VALID : result.problem().map(p -> p.type().slug()).orElse("unauthorized");
-        String detail = result.problem().map(VerificationProblem::detail).orElse("The challenge matched.");
-        VerificationResult recorded = result;
-        db.run(em -> em.persist(new VerificationAttempt(siteId, Instant.now(), attemptUrl, recorded.resolvedAddress(), outcome, detail)));
 
-        if (!result.isValid()) {
+        String detail() {
+            return result.problem().map(VerificationProblem::detail).orElse("The challenge matched.");
+        }
+
+        /** The typed verifier problem, naming the meta tag's failure too when it was tried. */
+        ProblemException problem(Site site) {
             VerificationProblem problem = result.problem().orElseThrow();
-            Problem p = Problem.of(422, "verification/" + problem.type().slug(), problem.detail())
-                    .with("challengeUrl", challengeUrl)
+            Problem p = Problem.of(HubProblem.verification(problem.type()), problem.detail())
+                    .with("challengeUrl", url)
                     .with("check", problem.check().slug());
             if (metaTag != null && metaTag.problem().isPresent()) {
                 VerificationProblem m = metaTag.problem().get();
-                p = p.with("metaTag", java.util.Map.of("url", ChallengeVerifier.metaTagPage(site.getUrl()),
+                p = p.with("metaTag", java.util.Map.of("url", metaTagUrl,
                         "type", m.type().slug(), "check", m.check().slug(), "detail", m.detail()));
             }
-            throw p.toException();
-        }
-        for (int attempt = 1; ; attempt++) {
-            try {
-                Credentials credentials = db.inTransaction(em -> activate(em, siteId, hook));
-                feed.wakeReaders();
-                return credentials;
-            } catch (jakarta.persistence.PersistenceException e) {
-                // A deadlock victim is rolled back whole and can simply run again; anything else is a real conflict.
-                if (attempt < 3 && isDeadlock(e)) {
-                    continue;
-                }
-                throw Problem.of(409, "concurrent-change", "Another request changed this registration at the same time; "
-                        + "read it again.").toException();
-            }
+            return p.toException();
         }
     }
 
-    private static boolean isDeadlock(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLTransactionRollbackException) {
-                return true;
-            }
-            if (t instanceof java.sql.SQLException sql && ("40001".equals(sql.getSQLState()) || sql.getErrorCode() == 1213)) {
-                return true;
-            }
+    /**
+     * Fetches the challenge file and, failing that, the front page's meta tag. Outside any transaction: a slow
+     * site must not hold database locks.
+     */
+    private Proof fetch(Site site) {
+        String challengeUrl = site.challenge().urlFor(site.getUrl());
+        VerificationResult file = verifier.verify(challengeUrl, site.challenge().content());
+        if (file.isValid()) {
+            return new Proof(challengeUrl, file, null, null);
         }
-        return false;
+        String page = ChallengeVerifier.metaTagPage(site.getUrl());
+        VerificationResult metaTag = verifier.verifyMetaTag(site.getUrl(), site.challenge().content());
+        return metaTag.isValid() ? new Proof(page, metaTag, null, null) : new Proof(challengeUrl, file, metaTag, page);
     }
 
+    private void record(VerificationAttempt attempt) {
+        db.run(em -> em.persist(attempt));
+    }
+
+    /**
+     * Activates the site, replacing the URL's previous live registration; runs again when the database chose it
+     * as a deadlock victim, so it has no effect outside its transaction.
+     */
     private Credentials activate(EntityManager em, String siteId, ActivationHook hook) {
         Instant now = Instant.now();
         Site site = em.find(Site.class, siteId, LockModeType.PESSIMISTIC_WRITE);
-        if (site == null || site.getStatus() != SiteStatus.PENDING) {
-            throw Problem.of(409, "not-pending", "This registration was verified or ended meanwhile.").toException();
+        if (site == null) {
+            throw Problem.of(HubProblem.SITE_NOT_FOUND, "There is no site with this id.").toException();
         }
+        // Verified or ended by a concurrent request since admit(): not-pending.
+        site.require(Site.Action.ACTIVATE);
         refuseRevokedUrl(em, site.getUrl());
         // No locking read here: on MariaDB a locking read of a missing index value takes a gap lock, and two
         // activations of different URLs then deadlock on each other's inserts into the gap. The unique index
@@ -230,27 +234,20 @@ public class RegistrationService {
                 .setParameter("url", site.getUrl()).getResultList();
         SiteQuota.Limits inherited = SiteQuota.Limits.NONE;
         for (Site previous : live) {
-            if (previous.getStatus() == SiteStatus.SUSPENDED) {
-                // Otherwise re-registering would be a way out of a suspension.
-                throw urlSuspended();
-            }
+            // Refused for a suspended site (url-suspended): otherwise re-registering would be a way out of a suspension.
+            previous.require(Site.Action.REPLACE);
             inherited = quota.overrides(em, previous.getId());
-            previous.end(SiteStatus.REPLACED, "replaced by verified registration " + siteId, now);
-            audit.record(em, AuditLog.SYSTEM, "replace", AuditLog.SITE, previous.getId(), "replaced by verified registration " + siteId, null);
-            keys.revokeAll(em, previous.getId(), "replaced", now);
-            feed.append(em, new RevocationEvent(RevocationEvent.SITE, previous.getId(), RevocationEvent.REVOKE, null, now));
-            LOG.info(() -> "Site " + previous.getId() + " replaced by " + siteId + " for " + site.getUrl());
+            lifecycle.replace(em, previous, siteId, now);
         }
         // Flush the previous owner's release of the URL before claiming it (unique index on live_url).
         em.flush();
         String token = Secrets.newManagementToken();
         site.setManagementTokenHint(token.substring(0, 12) + "…");
-        site.activate(Secrets.hash(token), now);
+        lifecycle.activate(em, site, Secrets.hash(token), now);
         KeyIssuer.KeyPair pair = keys.issue(em, siteId, site.getUrl(), now);
         if (!inherited.equals(SiteQuota.Limits.NONE)) {
             quota.set(em, siteId, inherited, AuditLog.SYSTEM, now);
         }
-        audit.record(em, AuditLog.SITE_ADMIN, "activate", AuditLog.SITE, siteId, "URL ownership verified", null);
         if (hook != null) {
             hook.activated(em, site, now);
         }
@@ -287,7 +284,7 @@ public class RegistrationService {
     public Site update(String siteId, String token, SiteUpdateRequest request) {
         return db.inTransaction(em -> {
             Site site = authorize(em, siteId, token);
-            requireNotEnded(site);
+            site.require(Site.Action.UPDATE);
             int users = request.users != null ? request.users : site.getUsers();
             int active = request.activeUsers != null ? request.activeUsers : site.getActiveUsers();
             quota.checkUsers(users, active, quota.overrides(em, siteId));
@@ -305,8 +302,7 @@ public class RegistrationService {
      * @param token  the management token
      */
     public void unregister(String siteId, String token) {
-        db.run(em -> end(em, authorize(em, siteId, token)));
-        feed.wakeReaders();
+        db.run(em -> lifecycle.unregister(em, authorize(em, siteId, token), Instant.now()));
     }
 
     /**
@@ -317,22 +313,7 @@ public class RegistrationService {
      * @param site the site (locked or freshly read in {@code em})
      */
     public void unregisterAuthenticated(EntityManager em, Site site) {
-        end(em, site);
-    }
-
-    private void end(EntityManager em, Site site) {
-        String siteId = site.getId();
-        requireNotEnded(site);
-        if (site.getStatus() == SiteStatus.SUSPENDED) {
-            // Unregistering would release the URL and let the same admin register it again, unsuspended.
-            throw Problem.of(409, "site-suspended", "A hub administrator suspended this site; it cannot be "
-                    + "unregistered while the suspension lasts.").toException();
-        }
-        Instant now = Instant.now();
-        site.end(SiteStatus.UNREGISTERED, "unregistered by the site admin", now);
-        audit.record(em, AuditLog.SITE_ADMIN, "unregister", AuditLog.SITE, siteId, null, null);
-        keys.revokeAll(em, siteId, "unregistered", now);
-        feed.append(em, new RevocationEvent(RevocationEvent.SITE, siteId, RevocationEvent.REVOKE, null, now));
+        lifecycle.unregister(em, site, Instant.now());
     }
 
     /**
@@ -345,16 +326,12 @@ public class RegistrationService {
     public Credentials rotateKeys(String siteId, String token) {
         Credentials credentials = db.inTransaction(em -> {
             Site site = authorize(em, siteId, token);
-            if (site.getStatus() != SiteStatus.ACTIVE) {
-                throw Problem.of(409, "not-active", "Keys can only be rotated for an active site; this one is "
-                        + site.getStatus().wire() + ".").toException();
-            }
+            site.require(Site.Action.ROTATE_KEYS);
             Instant now = Instant.now();
             keys.revokeAll(em, siteId, "rotated", now);
             audit.record(em, AuditLog.SITE_ADMIN, "rotate-keys", AuditLog.SITE, siteId, null, null);
             return new Credentials(site, keys.issue(em, siteId, site.getUrl(), now), null);
         });
-        feed.wakeReaders();
         return credentials;
     }
 
@@ -372,7 +349,7 @@ public class RegistrationService {
             List<Site> live = em.createQuery("select s from Site s where s.liveUrl = :url", Site.class).setParameter("url", url).getResultList();
             Site site = live.isEmpty() ? null : live.get(0);
             if (site == null || site.getStatus() != SiteStatus.ACTIVE || !matchesMoodleSiteId(em, site, moodleSiteId)) {
-                throw Problem.of(403, "site-not-verified", "No active verified site matches this URL and Moodle site id.").toException();
+                throw Problem.of(HubProblem.SITE_NOT_VERIFIED, "No active verified site matches this URL and Moodle site id.").toException();
             }
             Instant now = Instant.now();
             String key = keys.issueOne(em, net.moodlepushhub.common.keys.AccessKeyKind.SITE, site.getId(), site.getUrl(), now, settings.siteKeyLifetime());
@@ -417,16 +394,10 @@ public class RegistrationService {
         });
     }
 
-    private static void requireNotEnded(Site site) {
-        if (site.getStatus() == SiteStatus.UNREGISTERED || site.getStatus() == SiteStatus.REPLACED || site.getStatus() == SiteStatus.REVOKED) {
-            throw Problem.of(409, "site-ended", "This registration is " + site.getStatus().wire() + " and can no longer change.").toException();
-        }
-    }
-
     private static Site find(EntityManager em, String siteId) {
         Site site = siteId == null || siteId.length() > 36 ? null : em.find(Site.class, siteId);
         if (site == null) {
-            throw Problem.of(404, "site-not-found", "There is no site with this id.").toException();
+            throw Problem.of(HubProblem.SITE_NOT_FOUND, "There is no site with this id.").toException();
         }
         return site;
     }
@@ -434,11 +405,11 @@ public class RegistrationService {
     private static Site authorize(EntityManager em, String siteId, String token) {
         Site site = find(em, siteId);
         if (token == null) {
-            throw Problem.of(401, "management-token-required", "Send the site's management token as 'Authorization: Bearer <token>'.")
+            throw Problem.of(HubProblem.MANAGEMENT_TOKEN_REQUIRED, "Send the site's management token as 'Authorization: Bearer <token>'.")
                     .withHeader("WWW-Authenticate", "Bearer realm=\"moodle-push-hub\"").toException();
         }
         if (!Secrets.matches(token, site.getManagementTokenHash())) {
-            throw Problem.of(401, "invalid-management-token", "The management token is not valid for this site.")
+            throw Problem.of(HubProblem.INVALID_MANAGEMENT_TOKEN, "The management token is not valid for this site.")
                     .withHeader("WWW-Authenticate", "Bearer realm=\"moodle-push-hub\", error=\"invalid_token\"").toException();
         }
         return site;
@@ -465,7 +436,7 @@ public class RegistrationService {
     }
 
     private static net.moodlepushhub.common.problem.ProblemException urlSuspended() {
-        return Problem.of(403, "url-suspended", "A hub administrator suspended the site registered at this URL; "
+        return Problem.of(HubProblem.URL_SUSPENDED, "A hub administrator suspended the site registered at this URL; "
                 + "it cannot be registered again while the suspension lasts.").toException();
     }
 
@@ -480,7 +451,7 @@ public class RegistrationService {
                         + " and s.revocationLiftedAt is null", Long.class)
                 .setParameter("url", url).setParameter("revoked", SiteStatus.REVOKED).getSingleResult();
         if (revoked > 0) {
-            throw Problem.of(403, "url-revoked", "A hub administrator revoked this site URL; it cannot register again "
+            throw Problem.of(HubProblem.URL_REVOKED, "A hub administrator revoked this site URL; it cannot register again "
                     + "until an administrator lifts the revocation.").toException();
         }
     }

@@ -121,12 +121,88 @@ public class Site {
     }
 
     /**
-     * Makes this registration the live owner of its URL.
+     * What can happen to a site. Each action is allowed from some states only; {@link #refusal} is the whole
+     * table, and every method below that changes the status checks it first.
+     */
+    public enum Action {
+        /** pending -> active: the URL ownership was proved. */
+        ACTIVATE("activated"),
+        /** active -> suspended, by a hub admin. */
+        SUSPEND("suspended"),
+        /** suspended -> active, by a hub admin or when the suspension ends. */
+        REINSTATE("reinstated"),
+        /** pending|active|suspended -> revoked, by a hub admin; final. */
+        REVOKE("revoked"),
+        /** revoked (not lifted yet): the URL may register again; the site stays revoked. */
+        LIFT_REVOCATION("lifted"),
+        /** pending|active -> unregistered, by the site's admin (not while suspended: that would be a way out). */
+        UNREGISTER("unregistered"),
+        /** active -> replaced, by a newer verified registration of the URL (not while suspended). */
+        REPLACE("replaced"),
+        /** Details change (name, contact, user counts); any state but an ended one. */
+        UPDATE("changed"),
+        /** New keys; active sites only. */
+        ROTATE_KEYS("given new keys");
+
+        private final String pastTense;
+
+        Action(String pastTense) {
+            this.pastTense = pastTense;
+        }
+
+        /** @return the action's past participle, for messages ("a revoked site cannot be suspended") */
+        public String pastTense() {
+            return pastTense;
+        }
+    }
+
+    /**
+     * The life-cycle table: whether {@code action} is allowed from {@code status}.
+     *
+     * @param action            what is attempted
+     * @param status            the site's status
+     * @param revocationLifted  whether a revoked site's revocation was lifted already
+     * @return why it is refused, or null when it is allowed
+     */
+    public static SiteTransitionException.Reason refusal(Action action, SiteStatus status, boolean revocationLifted) {
+        boolean ended = status == SiteStatus.REVOKED || status == SiteStatus.UNREGISTERED || status == SiteStatus.REPLACED;
+        return switch (action) {
+            case ACTIVATE -> status == SiteStatus.PENDING ? null : SiteTransitionException.Reason.NOT_PENDING;
+            case SUSPEND -> status == SiteStatus.ACTIVE ? null : SiteTransitionException.Reason.NOT_FROM_THIS_STATE;
+            case REINSTATE -> status == SiteStatus.SUSPENDED ? null : SiteTransitionException.Reason.NOT_FROM_THIS_STATE;
+            case REVOKE -> ended ? SiteTransitionException.Reason.NOT_FROM_THIS_STATE : null;
+            case LIFT_REVOCATION -> status != SiteStatus.REVOKED ? SiteTransitionException.Reason.NOT_FROM_THIS_STATE
+                    : revocationLifted ? SiteTransitionException.Reason.ALREADY_LIFTED : null;
+            case UNREGISTER, UPDATE -> ended ? SiteTransitionException.Reason.ENDED
+                    : action == Action.UNREGISTER && status == SiteStatus.SUSPENDED ? SiteTransitionException.Reason.SUSPENDED : null;
+            case REPLACE -> status == SiteStatus.ACTIVE ? null
+                    : status == SiteStatus.SUSPENDED ? SiteTransitionException.Reason.SUSPENDED
+                    : SiteTransitionException.Reason.NOT_FROM_THIS_STATE;
+            case ROTATE_KEYS -> status == SiteStatus.ACTIVE ? null : SiteTransitionException.Reason.NOT_ACTIVE;
+        };
+    }
+
+    /**
+     * Checks that {@code action} is allowed now, without doing it.
+     *
+     * @param action what is about to be attempted
+     * @throws SiteTransitionException when the life cycle does not allow it
+     */
+    public void require(Action action) {
+        SiteTransitionException.Reason refusal = refusal(action, status, revocationLiftedAt != null);
+        if (refusal != null) {
+            throw new SiteTransitionException(action, status, refusal);
+        }
+    }
+
+    /**
+     * Makes this pending registration the live owner of its URL.
      *
      * @param managementTokenHash hash of the newly issued management token
      * @param now                 the current time
      */
     public void activate(String managementTokenHash, Instant now) {
+        require(Action.ACTIVATE);
         this.status = SiteStatus.ACTIVE;
         this.liveUrl = url;
         this.managementTokenHash = managementTokenHash;
@@ -135,28 +211,70 @@ public class Site {
     }
 
     /**
-     * Ends this registration's life (unregistered, replaced or revoked); it no longer owns its URL.
+     * Suspends this active site.
      *
-     * @param newStatus the final status
-     * @param reason    why, for the record
-     * @param now       the current time
+     * @param reason why
+     * @param until  when the suspension ends by itself, or null
+     * @param now    the current time
      */
-    public void end(SiteStatus newStatus, String reason, Instant now) {
+    public void suspend(String reason, Instant until, Instant now) {
+        require(Action.SUSPEND);
+        changeLiveStatus(SiteStatus.SUSPENDED, reason, until, now);
+    }
+
+    /**
+     * Ends this site's suspension.
+     *
+     * @param reason why (may be null)
+     * @param now    the current time
+     */
+    public void reinstate(String reason, Instant now) {
+        require(Action.REINSTATE);
+        changeLiveStatus(SiteStatus.ACTIVE, reason, null, now);
+    }
+
+    /**
+     * Revokes this site for good.
+     *
+     * @param reason why
+     * @param now    the current time
+     */
+    public void revoke(String reason, Instant now) {
+        require(Action.REVOKE);
+        end(SiteStatus.REVOKED, reason, now);
+    }
+
+    /**
+     * Ends this registration at its admin's request.
+     *
+     * @param reason why, for the record
+     * @param now    the current time
+     */
+    public void unregister(String reason, Instant now) {
+        require(Action.UNREGISTER);
+        end(SiteStatus.UNREGISTERED, reason, now);
+    }
+
+    /**
+     * Ends this registration because a newer one of the same URL passed its verification.
+     *
+     * @param reason why, for the record
+     * @param now    the current time
+     */
+    public void replace(String reason, Instant now) {
+        require(Action.REPLACE);
+        end(SiteStatus.REPLACED, reason, now);
+    }
+
+    /** The one way a registration ends: it no longer owns its URL. */
+    private void end(SiteStatus newStatus, String reason, Instant now) {
         this.status = newStatus;
         this.liveUrl = null;
         this.statusReason = reason;
         this.updatedAt = now;
     }
 
-    /**
-     * Changes the status of a live site (suspend or reinstate).
-     *
-     * @param newStatus ACTIVE or SUSPENDED
-     * @param reason    why
-     * @param until     end of a suspension, or null
-     * @param now       the current time
-     */
-    public void changeLiveStatus(SiteStatus newStatus, String reason, Instant until, Instant now) {
+    private void changeLiveStatus(SiteStatus newStatus, String reason, Instant until, Instant now) {
         this.status = newStatus;
         this.statusReason = reason;
         this.suspendedUntil = until;
@@ -170,12 +288,13 @@ public class Site {
      * @param now the current time
      */
     public void liftRevocation(Instant now) {
+        require(Action.LIFT_REVOCATION);
         this.revocationLiftedAt = now;
         this.updatedAt = now;
     }
 
     /**
-     * Updates the admin-editable details.
+     * Updates the admin-editable details; not once the registration ended.
      *
      * @param name        new name or null to keep
      * @param email       new contact or null to keep
@@ -184,6 +303,7 @@ public class Site {
      * @param now         the current time
      */
     public void update(String name, String email, Integer users, Integer activeUsers, Instant now) {
+        require(Action.UPDATE);
         if (name != null) {
             this.name = name;
         }

@@ -5,10 +5,12 @@ package net.moodlepushhub.hub.registration;
  *
  * <pre>
  * pending -> active -> suspended -> active
- *                   \-> revoked (final, by a hub admin)
- * pending|active|suspended -> unregistered (by the site admin)
- * active|suspended -> replaced (another registration for the same URL passed its verification)
+ * pending|active|suspended -> revoked (final, by a hub admin)
+ * pending|active -> unregistered (by the site admin; not while suspended)
+ * active -> replaced (another registration for the same URL passed its verification; not while suspended)
  * </pre>
+ *
+ * <p>The table itself, with every action, is {@link Site#refusal}.</p>
  */
 public enum SiteStatus {
     /** Registered, waiting for the URL callback to succeed. No keys exist. */

@@ -1,6 +1,7 @@
 package net.moodlepushhub.hub.registration;
 
 import net.moodlepushhub.common.problem.Problem;
+import net.moodlepushhub.hub.HubProblem;
 
 import java.net.IDN;
 import java.net.URI;
@@ -77,6 +78,6 @@ public final class SiteUrls {
     }
 
     private static RuntimeException invalid(String detail) {
-        return Problem.of(422, "invalid-url", detail).toException();
+        return Problem.of(HubProblem.INVALID_URL, detail).toException();
     }
 }

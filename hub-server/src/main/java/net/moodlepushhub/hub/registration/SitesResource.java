@@ -19,11 +19,10 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.core.Context;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Site registration, as used by a Moodle site admin: register, prove URL ownership, then manage the
@@ -46,81 +45,36 @@ public class SitesResource {
 
     @POST
     @Operation(summary = "Register a site", description = "Creates a pending registration and returns the challenge the site must serve.")
+    @APIResponse(responseCode = "201", description = "The pending registration",
+            content = @Content(schema = @Schema(implementation = SiteViews.Pending.class)))
     public Response register(@NotNull @Valid RegistrationRequest request) {
         Site site = registrations.register(request);
-        Challenge challenge = site.challenge();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("siteId", site.getId());
-        body.put("status", site.getStatus().wire());
-        body.put("url", site.getUrl());
-        Map<String, Object> c = new LinkedHashMap<>();
-        c.put("token", challenge.token());
-        c.put("url", challenge.urlFor(site.getUrl()));
-        c.put("content", challenge.content());
-        c.put("expiresAt", challenge.expiresAt().toString());
-        // The other way to prove ownership, for admins without access to the web server's files (MoodleCloud):
-        // this tag in the front page's <head> (Moodle: Additional HTML, Within HEAD).
-        c.put("metaTag", net.moodlepushhub.hub.verification.ChallengeVerifier.metaTag(challenge.content()));
-        body.put("challenge", c);
-        return Response.created(uriInfo.getAbsolutePathBuilder().path(site.getId()).build()).entity(body).build();
+        return Response.created(uriInfo.getAbsolutePathBuilder().path(site.getId()).build()).entity(SiteViews.Pending.of(site)).build();
     }
 
     @POST
     @Path("{siteId}/verification")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Verify a registration", description = "Fetches the challenge from the site; on success returns the keys and the management token, once.")
-    public Map<String, Object> verify(@PathParam("siteId") String siteId) {
-        RegistrationService.Credentials credentials = registrations.verify(siteId);
-        return credentialsBody(credentials);
+    public SiteViews.CredentialsView verify(@PathParam("siteId") String siteId) {
+        return SiteViews.CredentialsView.of(registrations.verify(siteId));
     }
 
     @GET
     @Path("{siteId}")
     @Operation(summary = "Read a site", description = "Status, counts and every verification attempt. Needs the management token.")
-    public Map<String, Object> get(@PathParam("siteId") String siteId, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+    public SiteViews.Details get(@PathParam("siteId") String siteId, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         RegistrationService.SiteDetails details = registrations.details(siteId, bearer(authorization));
-        Map<String, Object> body = siteBody(details.site());
-        Map<String, Object> keys = new LinkedHashMap<>();
-        keys.put("live", details.liveKeys());
-        keys.put("revoked", details.revokedKeys());
-        body.put("keys", keys);
-        List<Map<String, Object>> attempts = details.attempts().stream().map(a -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("attemptedAt", a.getAttemptedAt().toString());
-            m.put("url", a.getChallengeUrl());
-            m.put("resolvedAddress", a.getResolvedAddress());
-            m.put("outcome", a.getOutcome());
-            m.put("detail", a.getDetail());
-            return m;
-        }).toList();
-        body.put("verificationAttempts", attempts);
-        // The quota that applies to this site: the hub default for users unless an admin overrode it; null
-        // delivery limits mean the gateway's defaults.
-        Map<String, Object> quota = new LinkedHashMap<>();
-        quota.put("maxUsers", details.maxUsers());
-        quota.put("maxDevices", details.quota().maxDevices());
-        quota.put("notificationsPerMinute", details.quota().notificationsPerMinute());
-        quota.put("notificationsPerDay", details.quota().notificationsPerDay());
-        quota.put("broadcastsPerDay", details.quota().broadcastsPerDay());
-        body.put("quota", quota);
-        // How much of each delivery limit is left, as the gateways last reported; nearLimit below 20 %.
-        body.put("usage", details.usage());
-        // Sites registered from Moodle's own pages: what Moodle last reported, and whether the site is over its
-        // user quota (and from when the gateway refuses its sends).
-        Map<String, Object> reported = moodle.describe(siteId);
-        if (reported != null) {
-            body.put("moodle", reported);
-        }
-        return body;
+        return SiteViews.Details.of(details, moodle.describe(siteId));
     }
 
     @PATCH
     @Path("{siteId}")
     @Consumes({MediaType.APPLICATION_JSON, "application/merge-patch+json"})
     @Operation(summary = "Update a site", description = "Name, contact, users and activeUsers; the quota is checked again.")
-    public Map<String, Object> update(@PathParam("siteId") String siteId, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                                      @NotNull @Valid SiteUpdateRequest request) {
-        return siteBody(registrations.update(siteId, bearer(authorization), request));
+    public SiteViews.SiteView update(@PathParam("siteId") String siteId, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+                                     @NotNull @Valid SiteUpdateRequest request) {
+        return SiteViews.SiteView.of(registrations.update(siteId, bearer(authorization), request));
     }
 
     @DELETE
@@ -135,41 +89,8 @@ public class SitesResource {
     @Path("{siteId}/keys")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Rotate keys", description = "Revokes the site's keys and issues new ones.")
-    public Map<String, Object> rotate(@PathParam("siteId") String siteId, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
-        return credentialsBody(registrations.rotateKeys(siteId, bearer(authorization)));
-    }
-
-    private static Map<String, Object> credentialsBody(RegistrationService.Credentials credentials) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("siteId", credentials.site().getId());
-        body.put("status", credentials.site().getStatus().wire());
-        body.put("siteKey", credentials.keys().siteKey());
-        body.put("deviceKey", credentials.keys().deviceKey());
-        body.put("moodleAccessKey", credentials.keys().moodleAccessKey());
-        if (credentials.managementToken() != null) {
-            body.put("managementToken", credentials.managementToken());
-        }
-        return body;
-    }
-
-    private static Map<String, Object> siteBody(Site site) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("siteId", site.getId());
-        body.put("url", site.getUrl());
-        body.put("name", site.getName());
-        body.put("contactEmail", site.getContactEmail());
-        body.put("status", site.getStatus().wire());
-        body.put("users", site.getUsers());
-        body.put("activeUsers", site.getActiveUsers());
-        body.put("createdAt", site.getCreatedAt().toString());
-        body.put("verifiedAt", site.getVerifiedAt() == null ? null : site.getVerifiedAt().toString());
-        if (site.getStatusReason() != null) {
-            body.put("statusReason", site.getStatusReason());
-        }
-        if (site.getSuspendedUntil() != null) {
-            body.put("suspendedUntil", site.getSuspendedUntil().toString());
-        }
-        return body;
+    public SiteViews.CredentialsView rotate(@PathParam("siteId") String siteId, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return SiteViews.CredentialsView.of(registrations.rotateKeys(siteId, bearer(authorization)));
     }
 
     /** The management token of an {@code Authorization: Bearer} header; null when absent, another scheme or too long. */

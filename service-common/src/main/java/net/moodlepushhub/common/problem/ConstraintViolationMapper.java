@@ -31,7 +31,7 @@ public class ConstraintViolationMapper implements ExceptionMapper<ConstraintViol
         String detail = errors.size() == 1
                 ? errors.get(0).get("field") + ": " + errors.get(0).get("message")
                 : errors.size() + " fields are invalid";
-        return ProblemResponses.toResponse(Problem.of(422, "validation-failed", detail).with("errors", errors));
+        return ProblemResponses.toResponse(Problem.of(CommonProblem.VALIDATION_FAILED, detail).with("errors", errors));
     }
 
     /** Strips the method and parameter prefix ("register.arg0.url" becomes "url"). */

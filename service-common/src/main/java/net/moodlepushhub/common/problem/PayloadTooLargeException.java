@@ -20,7 +20,7 @@ public class PayloadTooLargeException extends IOException {
 
     /** @return the {@code 413 payload-too-large} problem */
     public Problem problem() {
-        return Problem.of(413, "payload-too-large", "The request body is larger than the limit of " + limit + " bytes.")
+        return Problem.of(CommonProblem.PAYLOAD_TOO_LARGE, "The request body is larger than the limit of " + limit + " bytes.")
                 .with("limit", limit);
     }
 

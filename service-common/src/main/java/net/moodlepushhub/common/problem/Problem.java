@@ -13,7 +13,8 @@ import java.util.Objects;
  * for clients that prefer not to parse URIs. Problems never carry secrets or anything fetched from a remote
  * site.</p>
  *
- * <p>Build one with {@link #of(int, String, String)} and add extension members with {@link #with(String, Object)}.</p>
+ * <p>Build one from a catalogued code with {@link #of(ProblemCode, String)} (the service's enum or {@link CommonProblem}),
+ * and add extension members with {@link #with(String, Object)}.</p>
  */
 public final class Problem {
 

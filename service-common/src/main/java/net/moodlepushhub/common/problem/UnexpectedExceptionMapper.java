@@ -29,13 +29,13 @@ public class UnexpectedExceptionMapper implements ExceptionMapper<Throwable> {
                 return ProblemResponses.toResponse(problem.problem());
             }
             if (t instanceof JsonbException || t instanceof jakarta.json.JsonException) {
-                return ProblemResponses.toResponse(Problem.of(400, "malformed-json",
+                return ProblemResponses.toResponse(Problem.of(CommonProblem.MALFORMED_JSON,
                         "The request body is not valid JSON for this resource."));
             }
         }
         String incident = UUID.randomUUID().toString();
         LOG.log(Level.SEVERE, "Unexpected failure, incident " + incident, exception);
-        return ProblemResponses.toResponse(Problem.of(500, "internal-error",
+        return ProblemResponses.toResponse(Problem.of(CommonProblem.INTERNAL_ERROR,
                 "The server failed to handle this request; quote incident " + incident + " to the operator.")
                 .with("incident", incident));
     }
