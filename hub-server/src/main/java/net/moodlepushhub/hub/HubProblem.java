@@ -64,10 +64,10 @@ public enum HubProblem implements ProblemCode {
     /** The registration was unregistered, replaced or revoked and can no longer change. */
     SITE_ENDED("site-ended", 409),
     /**
-     * A suspended site may not do this (unregister). 409 in the hub, pinned by its README and tests; the
-     * gateway refuses a suspended site's keys with 403 under the same slug.
+     * The hub's operators suspended the site, so it may not do this (unregister). 403 as in the gateway, which
+     * refuses a suspended site's keys under the same slug: one slug, one status.
      */
-    SITE_SUSPENDED("site-suspended", 409),
+    SITE_SUSPENDED("site-suspended", 403),
     /** The operator's decision does not apply to a site in this state ({@code status} member). */
     INVALID_TRANSITION("invalid-transition", 409),
     /** The revocation was lifted already. */

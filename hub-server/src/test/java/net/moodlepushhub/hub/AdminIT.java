@@ -156,7 +156,7 @@ class AdminIT extends HubIntegrationTest {
         assertThat(seen.get("statusReason")).isEqualTo("phishing notifications");
         RegistrationIT.assertProblem(hub.send("POST", p + "/suspend", "{\"reason\":\"again\"}", admin), 409, "invalid-transition");
         // Neither unregistering nor registering the URL anew is a way out of a suspension.
-        RegistrationIT.assertProblem(hub.send("DELETE", "api/v1/sites/" + id, null, (String) s.get("managementToken")), 409, "site-suspended");
+        RegistrationIT.assertProblem(hub.send("DELETE", "api/v1/sites/" + id, null, (String) s.get("managementToken")), 403, "site-suspended");
         RegistrationIT.assertProblem(register(url), 403, "url-suspended");
 
         head = feedHead();
