@@ -1,5 +1,6 @@
 package net.moodlepushhub.hub;
 
+import org.awaitility.Awaitility;
 import net.moodlepushhub.hub.admin.CreateAdmin;
 import net.moodlepushhub.testsupport.HttpJson;
 import net.moodlepushhub.testsupport.HttpJson.Answer;
@@ -198,11 +199,8 @@ class AdminIT extends HubIntegrationTest {
         assertThat(hub.send("POST", "api/v1/admin/sites/" + id + "/suspend", "{\"reason\":\"cool down\",\"until\":\"" + until + "\"}", admin).status()).isEqualTo(200);
         RegistrationIT.assertProblem(hub.send("POST", "api/v1/admin/sites/" + id + "/suspend", "{\"reason\":\"x\",\"until\":\"yesterday\"}", admin), 422, "validation-failed");
         assertThat(siteStatus(s)).isEqualTo("suspended");
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (!"active".equals(siteStatus(s)) && System.nanoTime() < deadline) {
-            Thread.sleep(250);
-        }
-        assertThat(siteStatus(s)).isEqualTo("active");
+        Awaitility.await("the suspension ending by itself").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(250))
+                .until(() -> "active".equals(siteStatus(s)));
         assertThat(feedEvents(head)).containsSubsequence(List.of("site", id, "suspend"), List.of("site", id, "reinstate"));
         List<Map<String, Object>> entries = (List<Map<String, Object>>) hub.send("GET", "api/v1/admin/audit?subject=" + id, null, admin).json().get("items");
         assertThat(entries.get(0)).containsEntry("action", "reinstate").containsEntry("actor", "system");

@@ -1,5 +1,6 @@
 package net.moodlepushhub.hub;
 
+import org.awaitility.Awaitility;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 import jakarta.mail.Message;
@@ -257,12 +258,8 @@ class MailIT {
         assertThat(hub.send("POST", "api/v1/abuse-reports", body, fromGateway ? FEED_TOKEN : null).status()).isEqualTo(202);
     }
 
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition met within %s", WAIT).isLessThan(deadline);
-            Thread.sleep(200);
-        }
+    private static void await(BooleanSupplier condition) {
+        Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(condition::getAsBoolean);
     }
 
     private static long count(String sql) {

@@ -1,5 +1,6 @@
 package net.moodlepushhub.hub;
 
+import org.awaitility.Awaitility;
 import net.moodlepushhub.hub.admin.CreateAdmin;
 import net.moodlepushhub.testsupport.HttpJson;
 import net.moodlepushhub.testsupport.HttpJson.Answer;
@@ -521,12 +522,8 @@ class MoodleRegistrationIT extends HubIntegrationTest {
         }
     }
 
-    static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition not met within 30 s").isLessThan(deadline);
-            Thread.sleep(250);
-        }
+    static void waitFor(java.util.function.BooleanSupplier condition) {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(condition::getAsBoolean);
     }
 
     // ---------------------------------------------------------------- what each version sends

@@ -34,6 +34,27 @@ public final class TestHub {
     }
 
     /**
+     * Settings for registrations outside the container: {@link #settings} plus the challenge, verifier and quota
+     * options with the values the tests need.
+     *
+     * @param encryptionKey {@code hub.keys.encryption-key} (base64)
+     * @param sitePort      the port of the stand-in site the verifier may fetch from (on 127.0.0.1)
+     * @param maxUsers      {@code hub.quota.max-users}
+     * @return settings
+     */
+    public static HubSettings registrationSettings(String encryptionKey, int sitePort, int maxUsers) {
+        HubSettings s = settings("PT1H", "PT1H", encryptionKey);
+        s.challengeLifetime = "PT1H";
+        s.maxAttemptsPerMinute = 10;
+        s.maxUsers = maxUsers;
+        s.allowPrivateNetworks = true;
+        s.allowedPorts = "80,443," + sitePort;
+        s.verifierConnectTimeout = "PT5S";
+        s.verifierTotalTimeout = "PT10S";
+        return s;
+    }
+
+    /**
      * @param dir a fresh directory
      * @return the embedded H2 database in MariaDB mode, exactly as the hub opens it without {@code hub.db.url}
      */

@@ -3,18 +3,18 @@ package net.moodlepushhub.gateway;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import net.moodlepushhub.testsupport.HttpJson;
 import net.moodlepushhub.testsupport.HttpJson.Answer;
-import net.moodlepushhub.testsupport.MariaDbDatabases;
 import net.moodlepushhub.testsupport.MockApnsFixture;
 import net.moodlepushhub.testsupport.PayaraMicroProcess;
 import net.moodlepushhub.testsupport.SiteRegistrar;
 import net.moodlepushhub.testsupport.StackConfig;
 import net.moodlepushhub.testsupport.StandInSite;
+import net.moodlepushhub.testsupport.TestStack;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.Callable;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,42 +38,33 @@ class GatewayCrashIT {
 
     static final String DB_URL = System.getProperty("it.crash.db.url");
     static final String HUB_DB_URL = System.getProperty("it.crash.hub.db.url");
-    static final String DB_USER = System.getProperty("it.db.user", "root");
-    static final String DB_PASSWORD = System.getProperty("it.db.password", "");
-    static final String FEED_TOKEN = "crash-it-feed-token";
     static final int TOKENS = 1000;
 
+    static TestStack stack;
     static StandInSite site;
     static MockApnsFixture apns;
     static PayaraMicroProcess hubProcess;
     static PayaraMicroProcess gatewayProcess;
 
     @BeforeAll
-    static void start() throws Exception {
-        MariaDbDatabases.recreate(DB_URL, DB_USER, DB_PASSWORD);
-        MariaDbDatabases.recreate(HUB_DB_URL, DB_USER, DB_PASSWORD);
-        Path work = Path.of(System.getProperty("it.work.dir", "target"), "gateway-crash-it");
-        Files.createDirectories(work);
-        site = new StandInSite(0);
-        // 2 ms per answer per connection: ~1,000 notifications a second over the gateway's 2 connections.
-        apns = MockApnsFixture.startDelayed(Duration.ofMillis(2));
-        Path p8 = apns.writeFiles(work);
-        Path jar = Path.of(System.getProperty("payara.microJar"));
-
-        int hubPort = PayaraMicroProcess.freePort();
-        hubProcess = new PayaraMicroProcess(jar, Path.of(System.getProperty("hub.war")), hubPort, work.resolve("hub.log"),
-                StackConfig.hub(HUB_DB_URL, DB_USER, DB_PASSWORD, hubPort, site, FEED_TOKEN)).start();
-
-        Map<String, String> gw = StackConfig.gateway(DB_URL, DB_USER, DB_PASSWORD, hubProcess.baseUrl(), FEED_TOKEN, apns, work);
-        // What the killed instance had claimed comes back after its lease: short here so the test is quick.
-        gw.put("gateway.delivery.lease", "PT10S");
-        gatewayProcess = new PayaraMicroProcess(jar, Path.of(System.getProperty("gateway.war")), PayaraMicroProcess.freePort(),
-                work.resolve("gateway.log"), gw).start();
+    static void start() {
+        stack = TestStack.builder("gateway-crash-it")
+                .hubDb(HUB_DB_URL)
+                .gatewayDb(DB_URL)
+                // 2 ms per answer per connection: ~1,000 notifications a second over the gateway's 2 connections.
+                .apnsAnswerDelay(Duration.ofMillis(2))
+                // What the killed instance had claimed comes back after its lease: short here so the test is quick.
+                .gatewayProperty("gateway.delivery.lease", "PT10S")
+                .start();
+        site = stack.site();
+        apns = stack.apns();
+        hubProcess = stack.hubProcess();
+        gatewayProcess = stack.gatewayProcess();
     }
 
     @AfterAll
     static void stop() {
-        StackConfig.closeAll(gatewayProcess, hubProcess, apns, site);
+        StackConfig.closeAll(stack);
     }
 
     @Test
@@ -104,10 +95,10 @@ class GatewayCrashIT {
         gatewayProcess.kill();
         int atKill = apns.accepted().size();
         // Claimed and not answered yet: the recipients of claimed batches still queued, and single claimed rows.
-        long claimedAtKill = MariaDbDatabases.count(DB_URL, DB_USER, DB_PASSWORD, "select count(*) from delivery d join delivery_batch b"
+        long claimedAtKill = stack.countInGateway("select count(*) from delivery d join delivery_batch b"
                 + " on b.notification_id = d.notification_id and b.seq = d.batch_seq where b.status = 'CLAIMED' and d.status = 'QUEUED'")
-                + MariaDbDatabases.count(DB_URL, DB_USER, DB_PASSWORD, "select count(*) from delivery where status = 'CLAIMED'");
-        long deliveredAtKill = MariaDbDatabases.count(DB_URL, DB_USER, DB_PASSWORD, "select count(*) from delivery where status = 'DELIVERED'");
+                + stack.countInGateway("select count(*) from delivery where status = 'CLAIMED'");
+        long deliveredAtKill = stack.countInGateway("select count(*) from delivery where status = 'DELIVERED'");
         System.out.println("[GatewayCrashIT] killed: " + atKill + " accepted by APNs, " + deliveredAtKill + " recorded delivered, "
                 + claimedAtKill + " claimed (in flight or about to be)");
         assertThat(atKill).as("killed mid-delivery").isLessThan(total);
@@ -150,18 +141,11 @@ class GatewayCrashIT {
                 Map.of("users", 1000, "activeUsers", 500)).get("siteKey");
     }
 
-    static void await(Duration timeout, String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what + "\n" + gatewayProcess.tail(40));
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
+    static void await(Duration timeout, String what, Callable<Boolean> condition) {
+        try {
+            Awaitility.await(what).atMost(timeout).pollInterval(Duration.ofMillis(100)).until(condition);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + "\n" + gatewayProcess.tail(40), e);
         }
     }
 }

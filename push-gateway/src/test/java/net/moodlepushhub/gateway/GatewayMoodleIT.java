@@ -3,39 +3,27 @@ package net.moodlepushhub.gateway;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import net.moodlepushhub.testsupport.HttpJson;
 import net.moodlepushhub.testsupport.HttpJson.Answer;
-import net.moodlepushhub.testsupport.MariaDbDatabases;
 import net.moodlepushhub.testsupport.MockApnsFixture;
-import net.moodlepushhub.testsupport.PayaraMicroProcess;
 import net.moodlepushhub.testsupport.StackConfig;
 import net.moodlepushhub.testsupport.StandInSite;
-import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.container.test.api.RunAsClient;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
-import org.jboss.shrinkwrap.api.ShrinkWrap;
-import org.jboss.shrinkwrap.api.spec.WebArchive;
+import net.moodlepushhub.testsupport.TestStack;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.File;
-import java.io.OutputStream;
 import java.net.URI;
-import java.net.URL;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -48,57 +36,35 @@ import static org.assertj.core.api.Assertions.assertThat;
  * notification reaches Pushy's MockApnsServer. Then the site reports more users than the hub's quota: after the
  * grace period (2 s here) the gateway refuses its sends until it reports fewer users.
  */
-@ExtendWith(ArquillianExtension.class)
-@RunAsClient
 class GatewayMoodleIT {
 
-    static final String DB_URL = System.getProperty("it.db.url");
-    static final String HUB_DB_URL = System.getProperty("it.hub.db.url");
-    static final String DB_USER = System.getProperty("it.db.user", "root");
-    static final String DB_PASSWORD = System.getProperty("it.db.password", "");
-    static final String FEED_TOKEN = "gateway-moodle-it-feed-token";
-
+    static TestStack stack;
     static StandInSite site;
     static MockApnsFixture apns;
-    static PayaraMicroProcess hubProcess;
     static HttpJson hub;
 
-    @ArquillianResource
-    URL base;
-
-    @Deployment(testable = false)
-    static WebArchive deployment() throws Exception {
-        MariaDbDatabases.recreate(DB_URL, DB_USER, DB_PASSWORD);
-        MariaDbDatabases.recreate(HUB_DB_URL, DB_USER, DB_PASSWORD);
-        Path work = Path.of(System.getProperty("gateway.it.properties")).getParent();
-        Files.createDirectories(work);
-        site = new StandInSite(0);
-        apns = MockApnsFixture.start();
-        apns.writeFiles(work);
-        int hubPort = PayaraMicroProcess.freePort();
-        Map<String, String> hubConfig = StackConfig.hub(HUB_DB_URL, DB_USER, DB_PASSWORD, hubPort, site, FEED_TOKEN);
-        hubConfig.put("hub.quota.grace", "PT2S");
-        hubConfig.put("hub.quota.check-interval", "PT1S");
-        hubConfig.put("hub.quota.max-users", "1000");
-        hubProcess = new PayaraMicroProcess(Path.of(System.getProperty("payara.microJar")), Path.of(System.getProperty("hub.war")),
-                hubPort, work.resolve("hub-moodle.log"), hubConfig).start();
-        hub = new HttpJson(hubProcess.baseUrl());
-        Properties gw = new Properties();
-        gw.putAll(StackConfig.gateway(DB_URL, DB_USER, DB_PASSWORD, hubProcess.baseUrl(), FEED_TOKEN, apns, work));
-        try (OutputStream out = Files.newOutputStream(Path.of(System.getProperty("gateway.it.properties")))) {
-            gw.store(out, "GatewayMoodleIT: written by the @Deployment method");
-        }
-        return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("gateway.war")));
+    @BeforeAll
+    static void start() {
+        stack = TestStack.builder("gateway-moodle-it")
+                .hubDb(System.getProperty("it.hub.db.url"))
+                .gatewayDb(System.getProperty("it.db.url"))
+                .hubProperty("hub.quota.grace", "PT2S")
+                .hubProperty("hub.quota.check-interval", "PT1S")
+                .hubProperty("hub.quota.max-users", "1000")
+                .start();
+        site = stack.site();
+        apns = stack.apns();
+        hub = stack.hub();
     }
 
     @AfterAll
-    static void stopPeers() {
-        StackConfig.closeAll(hubProcess, apns, site);
+    static void stop() {
+        StackConfig.closeAll(stack);
     }
 
     @Test
     void moodle456RegistersRequestsAKeyPushesAndIsStoppedOverQuota() throws Exception {
-        HttpJson gateway = new HttpJson(base.toString());
+        HttpJson gateway = stack.gateway();
         String siteUrl = site.baseUrl() + "/moodle-" + UUID.randomUUID().toString().substring(0, 8);
         String identifier = UUID.randomUUID().toString().replace("-", "") + "127.0.0.1";
         String secret = identifier + "20250811093015";
@@ -203,14 +169,8 @@ class GatewayMoodleIT {
         return out;
     }
 
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(200);
-        }
+    static void await(String what, Callable<Boolean> condition) {
+        Awaitility.await(what).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(condition);
     }
 
     static String md5(String s) throws Exception {

@@ -2,19 +2,15 @@ package net.moodlepushhub.gateway;
 
 import net.moodlepushhub.testsupport.HttpJson;
 import net.moodlepushhub.testsupport.HttpJson.Answer;
-import net.moodlepushhub.testsupport.HubAdmin;
-import net.moodlepushhub.testsupport.MariaDbDatabases;
-import net.moodlepushhub.testsupport.MockApnsFixture;
 import net.moodlepushhub.testsupport.PayaraMicroProcess;
 import net.moodlepushhub.testsupport.SiteRegistrar;
 import net.moodlepushhub.testsupport.StackConfig;
 import net.moodlepushhub.testsupport.StandInSite;
+import net.moodlepushhub.testsupport.TestStack;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -33,45 +29,26 @@ class HubFailoverIT {
 
     static final String DB_URL = System.getProperty("it.failover.db.url");
     static final String HUB_DB_URL = System.getProperty("it.failover.hub.db.url");
-    static final String DB_USER = System.getProperty("it.db.user", "root");
-    static final String DB_PASSWORD = System.getProperty("it.db.password", "");
-    static final String FEED_TOKEN = "failover-it-feed-token";
-
+    static TestStack stack;
     static StandInSite site;
-    static MockApnsFixture apns;
     static PayaraMicroProcess hub1;
     static PayaraMicroProcess hub2;
     static PayaraMicroProcess gatewayProcess;
 
     @BeforeAll
-    static void start() throws Exception {
-        MariaDbDatabases.recreate(DB_URL, DB_USER, DB_PASSWORD);
-        MariaDbDatabases.recreate(HUB_DB_URL, DB_USER, DB_PASSWORD);
-        Path work = Path.of(System.getProperty("it.work.dir", "target"), "hub-failover-it");
-        Files.createDirectories(work);
-        site = new StandInSite(0);
-        apns = MockApnsFixture.start();
-        apns.writeFiles(work);
-        Path jar = Path.of(System.getProperty("payara.microJar"));
-        Path hubWar = Path.of(System.getProperty("hub.war"));
-
-        int port1 = PayaraMicroProcess.freePort();
-        int port2 = PayaraMicroProcess.freePort();
-        // One deployment, one issuer: both hubs publish the same public URL (a load balancer's, in production).
-        Map<String, String> hub1Config = StackConfig.hub(HUB_DB_URL, DB_USER, DB_PASSWORD, port1, site, FEED_TOKEN);
-        Map<String, String> hub2Config = StackConfig.hub(HUB_DB_URL, DB_USER, DB_PASSWORD, port1, site, FEED_TOKEN);
-        // One after the other: the first migrates the shared database.
-        hub1 = new PayaraMicroProcess(jar, hubWar, port1, work.resolve("hub1.log"), hub1Config).start();
-        hub2 = new PayaraMicroProcess(jar, hubWar, port2, work.resolve("hub2.log"), hub2Config).start();
-
-        Map<String, String> gw = StackConfig.gateway(DB_URL, DB_USER, DB_PASSWORD, hub1.baseUrl() + "," + hub2.baseUrl(), FEED_TOKEN, apns, work);
-        gatewayProcess = new PayaraMicroProcess(jar, Path.of(System.getProperty("gateway.war")), PayaraMicroProcess.freePort(),
-                work.resolve("gateway.log"), gw).start();
+    static void start() {
+        // One deployment, one issuer: both hubs publish the same public URL (a load balancer's, in production); the
+        // gateway lists both.
+        stack = TestStack.builder("hub-failover-it").hubDb(HUB_DB_URL).gatewayDb(DB_URL).hubs(2).start();
+        site = stack.site();
+        hub1 = stack.hubProcesses().get(0);
+        hub2 = stack.hubProcesses().get(1);
+        gatewayProcess = stack.gatewayProcess();
     }
 
     @AfterAll
     static void stop() {
-        StackConfig.closeAll(gatewayProcess, hub2, hub1, apns, site);
+        StackConfig.closeAll(stack);
     }
 
     @Test
@@ -87,8 +64,7 @@ class HubFailoverIT {
         assertThat(ready(gateway).body()).contains(hub1.baseUrl());
 
         // An admin session issued by hub 1 is accepted by hub 2.
-        String admin = HubAdmin.createAndLogin(Path.of(System.getProperty("payara.microJar")).getParent().getParent(),
-                HUB_DB_URL, DB_USER, DB_PASSWORD, viaHub1);
+        String admin = stack.adminToken();
         Answer sites = viaHub2.send("GET", "api/v1/admin/sites", null, admin);
         assertThat(sites.status()).as(sites.toString()).isEqualTo(200);
 

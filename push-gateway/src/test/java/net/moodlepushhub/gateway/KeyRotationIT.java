@@ -4,18 +4,16 @@ import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.SignedJWT;
 import net.moodlepushhub.testsupport.HttpJson;
 import net.moodlepushhub.testsupport.HttpJson.Answer;
-import net.moodlepushhub.testsupport.MariaDbDatabases;
 import net.moodlepushhub.testsupport.MockApnsFixture;
 import net.moodlepushhub.testsupport.PayaraMicroProcess;
 import net.moodlepushhub.testsupport.SiteRegistrar;
 import net.moodlepushhub.testsupport.StackConfig;
 import net.moodlepushhub.testsupport.StandInSite;
+import net.moodlepushhub.testsupport.TestStack;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,12 +29,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -54,50 +52,39 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  *   <li>a hub given another key-encryption key refuses to start on the same database, saying why.</li>
  * </ul>
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KeyRotationIT {
 
     static final String DB_URL = System.getProperty("it.keys.db.url");
     static final String HUB_DB_URL = System.getProperty("it.keys.hub.db.url");
     static final String DB_USER = System.getProperty("it.db.user", "root");
     static final String DB_PASSWORD = System.getProperty("it.db.password", "");
-    static final String FEED_TOKEN = "key-rotation-it-feed-token";
     static final int SITES = 20;
     static final int ROTATIONS = 200;
     static final int ROUNDS = 3;
 
-    static Path work;
+    static TestStack stack;
     static StandInSite site;
     static MockApnsFixture apns;
-    static PayaraMicroProcess hubProcess;
-    static PayaraMicroProcess gatewayProcess;
     static HttpJson hub;
     static HttpJson gateway;
 
     @BeforeAll
-    static void start() throws Exception {
-        MariaDbDatabases.recreate(DB_URL, DB_USER, DB_PASSWORD);
-        MariaDbDatabases.recreate(HUB_DB_URL, DB_USER, DB_PASSWORD);
-        work = Path.of(System.getProperty("it.work.dir", "target"), "key-rotation-it");
-        Files.createDirectories(work);
-        site = new StandInSite(0);
-        apns = MockApnsFixture.start();
-        apns.writeFiles(work);
-        Path jar = Path.of(System.getProperty("payara.microJar"));
-        int hubPort = PayaraMicroProcess.freePort();
-        Map<String, String> hubProps = StackConfig.hub(HUB_DB_URL, DB_USER, DB_PASSWORD, hubPort, site, FEED_TOKEN);
-        hubProps.put("hub.keys.signing-key-rotation", "PT20S");
-        hubProps.put("hub.challenge.max-attempts-per-minute", "1000");
-        hubProcess = new PayaraMicroProcess(jar, Path.of(System.getProperty("hub.war")), hubPort, work.resolve("hub.log"), hubProps).start();
-        hub = new HttpJson(hubProcess.baseUrl());
-        gatewayProcess = new PayaraMicroProcess(jar, Path.of(System.getProperty("gateway.war")), PayaraMicroProcess.freePort(),
-                work.resolve("gateway.log"), StackConfig.gateway(DB_URL, DB_USER, DB_PASSWORD, hubProcess.baseUrl(), FEED_TOKEN, apns, work)).start();
-        gateway = new HttpJson(gatewayProcess.baseUrl());
+    static void start() {
+        stack = TestStack.builder("key-rotation-it")
+                .hubDb(HUB_DB_URL)
+                .gatewayDb(DB_URL)
+                .hubProperty("hub.keys.signing-key-rotation", "PT20S")
+                .hubProperty("hub.challenge.max-attempts-per-minute", "1000")
+                .start();
+        site = stack.site();
+        apns = stack.apns();
+        hub = stack.hub();
+        gateway = stack.gateway();
     }
 
     @AfterAll
     static void stop() {
-        StackConfig.closeAll(gatewayProcess, hubProcess, apns, site);
+        StackConfig.closeAll(stack);
     }
 
     /** A registered site and its current credentials. */
@@ -105,7 +92,6 @@ class KeyRotationIT {
     }
 
     @Test
-    @Order(1)
     void everyKeyRevokedBy200ConcurrentRotationsOn20SitesIsRefusedOneSecondLater() throws Exception {
         List<Registered> sites = new ArrayList<>();
         Map<String, String> keysByJti = new LinkedHashMap<>();
@@ -179,7 +165,6 @@ class KeyRotationIT {
     }
 
     @Test
-    @Order(2)
     void keysSignedBeforeAndAfterASigningKeyRotationBothVerify() throws Exception {
         Registered before = register();
         String oldKid = kid(before.siteKey());
@@ -212,15 +197,14 @@ class KeyRotationIT {
     }
 
     @Test
-    @Order(3)
     void aHubGivenAnotherKeyEncryptionKeyRefusesToStartAndSaysWhy() throws Exception {
         int port = PayaraMicroProcess.freePort();
-        Map<String, String> props = StackConfig.hub(HUB_DB_URL, DB_USER, DB_PASSWORD, port, site, FEED_TOKEN);
+        Map<String, String> props = StackConfig.hub(HUB_DB_URL, DB_USER, DB_PASSWORD, port, site, "another-feed-token");
         props.put("hub.keys.encryption-key", net.moodlepushhub.common.keys.KeyEncryption.generateBase64());
-        Path log = work.resolve("hub-wrong-kek.log");
+        Path log = stack.work().resolve("hub-wrong-kek.log");
         // PayaraMicroProcess appends to its log: only this start's lines may count.
         Files.deleteIfExists(log);
-        try (PayaraMicroProcess wrong = new PayaraMicroProcess(Path.of(System.getProperty("payara.microJar")),
+        try (PayaraMicroProcess wrong = new PayaraMicroProcess(stack.microJar(),
                 Path.of(System.getProperty("hub.war")), port, log, props).startupTimeout(Duration.ofSeconds(150))) {
             ExecutorService starter = Executors.newSingleThreadExecutor();
             try {
@@ -288,13 +272,7 @@ class KeyRotationIT {
         }
     }
 
-    static void await(Duration timeout, String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-            }
-            Thread.sleep(500);
-        }
+    static void await(Duration timeout, String what, Callable<Boolean> condition) {
+        Awaitility.await(what).atMost(timeout).pollInterval(Duration.ofMillis(500)).until(condition);
     }
 }

@@ -92,8 +92,18 @@ public final class MockApnsFixture implements AutoCloseable {
     private final Map<String, Set<String>> tokensByTopic = new ConcurrentHashMap<>();
     private final Map<String, Instant> expirations = new ConcurrentHashMap<>();
     private final List<Received> received = Collections.synchronizedList(new ArrayList<>());
+    private final X509Certificate clientCertificate;
+    private final byte[] clientPkcs12;
+
+    /** The password of {@link #clientCertificatePkcs12()}. */
+    public static final String CLIENT_CERTIFICATE_PASSWORD = "mock-apns-client";
 
     private MockApnsFixture(String topic, PushNotificationHandlerFactory customHandler, Duration answerDelay) throws Exception {
+        this(topic, customHandler, answerDelay, false);
+    }
+
+    private MockApnsFixture(String topic, PushNotificationHandlerFactory customHandler, Duration answerDelay,
+                            boolean certificateAuth) throws Exception {
         this.topic = topic;
         KeyPair tls = ecKeyPair();
         this.certificate = selfSigned(tls);
@@ -112,7 +122,21 @@ public final class MockApnsFixture implements AutoCloseable {
         if (answerDelay != null && !answerDelay.isZero()) {
             handler = delayed(handler, answerDelay);
         }
-        this.server = new MockApnsServerBuilder()
+        MockApnsServerBuilder builder = new MockApnsServerBuilder();
+        if (certificateAuth) {
+            // As Apple issues them: the app's bundle id as the subject's UID, which Pushy's validating handler takes
+            // as the connection's topic.
+            KeyPair client = rsaKeyPair();
+            this.clientCertificate = clientCertificate(client, topic);
+            this.clientPkcs12 = pkcs12(client, clientCertificate, CLIENT_CERTIFICATE_PASSWORD);
+            // Pushy 0.15.4 names it so, but on the server builder this sets the client certificates to trust (the
+            // TLS client authentication is optional: a client presenting none uses token authentication).
+            builder.setTrustedServerCertificateChain(clientCertificate);
+        } else {
+            this.clientCertificate = null;
+            this.clientPkcs12 = null;
+        }
+        this.server = builder
                 .setServerCredentials(new X509Certificate[]{certificate}, tls.getPrivate(), null)
                 .setHandlerFactory(handler)
                 .setListener(new Recorder())
@@ -156,6 +180,81 @@ public final class MockApnsFixture implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("Cannot start mock APNs server", e);
         }
+    }
+
+    /**
+     * A validating server that also accepts TLS client-certificate authentication, as APNs does for a
+     * certificate (.p12) instead of a signing key: {@link #clientCertificatePkcs12()} holds a client certificate
+     * for the topic, issued to its bundle id, that the server trusts. Token authentication keeps working.
+     *
+     * @return a running fixture with the default topic
+     */
+    public static MockApnsFixture startWithClientCertificate() {
+        try {
+            return new MockApnsFixture(DEFAULT_TOPIC, null, null, true);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot start mock APNs server", e);
+        }
+    }
+
+    /**
+     * A client certificate and its key as PKCS#12, signed by nobody the mock APNs trusts (for refusal tests).
+     *
+     * @param topic the bundle id the certificate names
+     * @return the PKCS#12 contents, with {@link #CLIENT_CERTIFICATE_PASSWORD}
+     */
+    public static byte[] untrustedClientCertificatePkcs12(String topic) {
+        try {
+            KeyPair client = rsaKeyPair();
+            return pkcs12(client, clientCertificate(client, topic), CLIENT_CERTIFICATE_PASSWORD);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * @return the PKCS#12 (.p12) holding the client certificate the server trusts and its private key, protected by
+     * {@link #CLIENT_CERTIFICATE_PASSWORD}
+     * @throws IllegalStateException unless started with {@link #startWithClientCertificate()}
+     */
+    public byte[] clientCertificatePkcs12() {
+        if (clientPkcs12 == null) {
+            throw new IllegalStateException("started without client-certificate authentication");
+        }
+        return clientPkcs12.clone();
+    }
+
+    /** @return the client certificate the server trusts ({@code null} unless {@link #startWithClientCertificate()}) */
+    public X509Certificate clientCertificate() {
+        return clientCertificate;
+    }
+
+    private static KeyPair rsaKeyPair() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        return g.generateKeyPair();
+    }
+
+    private static X509Certificate clientCertificate(KeyPair kp, String topic) throws Exception {
+        X500Name name = new X500Name("CN=Apple Push Services: " + topic + ", OU=TEAM123456, O=Mock, C=US, UID=" + topic);
+        Instant now = Instant.now();
+        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name,
+                new BigInteger(64, new SecureRandom()), java.util.Date.from(now.minus(1, ChronoUnit.DAYS)),
+                java.util.Date.from(now.plus(365, ChronoUnit.DAYS)), name, kp.getPublic());
+        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+        return new JcaX509CertificateConverter()
+                .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withRSA").build(kp.getPrivate())));
+    }
+
+    private static byte[] pkcs12(KeyPair kp, X509Certificate certificate, String password) throws Exception {
+        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("apns-client", kp.getPrivate(), password.toCharArray(), new java.security.cert.Certificate[]{certificate});
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        store.store(out, password.toCharArray());
+        return out.toByteArray();
     }
 
     private static PushNotificationHandlerFactory delayed(PushNotificationHandlerFactory inner, Duration delay) {

@@ -1,5 +1,6 @@
 package net.moodlepushhub.gateway.delivery;
 
+import org.awaitility.Awaitility;
 import jakarta.enterprise.concurrent.ManagedThreadFactory;
 import net.moodlepushhub.gateway.GatewaySettings;
 import net.moodlepushhub.gateway.apns.ApnsProvider;
@@ -240,13 +241,7 @@ class DeliveryEngineTest {
         return e;
     }
 
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out");
-            }
-            Thread.sleep(10);
-        }
+    private static void await(BooleanSupplier condition) {
+        Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(10)).until(condition::getAsBoolean);
     }
 }
