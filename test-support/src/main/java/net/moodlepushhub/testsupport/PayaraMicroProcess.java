@@ -104,7 +104,7 @@ public final class PayaraMicroProcess implements AutoCloseable {
      *
      * @param clusterName  Payara Micro's {@code --clustername}
      * @param startPort    this member's Hazelcast port ({@code --startport}; Hazelcast takes the next free one from there)
-     * @param memberPorts  the Hazelcast ports of every member, e.g. {@code "19720-19721"} or {@code "19720,19721"}
+     * @param memberPorts  the Hazelcast ports of every member, comma-separated, e.g. {@code "19720,19721"}
      * @return this
      */
     public PayaraMicroProcess loopbackCluster(String clusterName, int startPort, String memberPorts) {
