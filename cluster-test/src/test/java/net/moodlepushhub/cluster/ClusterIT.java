@@ -113,9 +113,8 @@ class ClusterIT {
                 StackConfig.hub(hubDb, "root", "", hubPort1, site, FEED_TOKEN), heap).loopbackCluster("mph-hubs", hz, hubMembers);
         hub2 = new PayaraMicroProcess(jar, hubWar, hubPort2, work.resolve("hub2.log"),
                 StackConfig.hub(hubDb, "root", "", hubPort1, site, FEED_TOKEN), heap).loopbackCluster("mph-hubs", hz + 1, hubMembers);
-        // One after the other: the first migrates the shared database.
+        // Hub 1 first: it migrates the shared database.
         hub1.start();
-        hub2.start();
 
         String gatewayMembers = (hz + 10) + "," + (hz + 11);
         Map<String, String> gw = StackConfig.gateway(gatewayDb, "root", "", hub1.baseUrl() + "," + hub2.baseUrl(), FEED_TOKEN, apns, work);
@@ -127,8 +126,12 @@ class ClusterIT {
                 .loopbackCluster("mph-gateways", hz + 10, gatewayMembers);
         gateway2 = new PayaraMicroProcess(jar, gatewayWar, PayaraMicroProcess.freePort(), work.resolve("gateway2.log"), gw, heap)
                 .loopbackCluster("mph-gateways", hz + 11, gatewayMembers);
+        // Hub 2 and gateway 1 (which needs a hub) start together; gateway 2 after gateway 1, which migrates the
+        // gateways' database.
+        var secondHub = java.util.concurrent.CompletableFuture.runAsync(hub2::start);
         gateway1.start();
         gateway2.start();
+        secondHub.join();
         figure("cluster started (mariadbd, 2 hubs, 2 gateways) in " + ms(t0) + " ms");
         assertThat(hub2.tail(5000)).as("hub 2 joined hub 1's cluster").contains("DG Name: mph-hubs DG Size: 2");
         assertThat(gateway2.tail(5000)).as("gateway 2 joined gateway 1's cluster").contains("DG Name: mph-gateways DG Size: 2");
