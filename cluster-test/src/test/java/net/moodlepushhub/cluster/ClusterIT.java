@@ -256,13 +256,25 @@ class ClusterIT {
         Map<String, Integer> notReadyAfter = new ConcurrentHashMap<>();
         Map<String, List<Integer>> answers = new ConcurrentHashMap<>();
         List<String> missingRetryAfter = java.util.Collections.synchronizedList(new ArrayList<>());
-        // Ten seconds down: readiness, and the answers of calls that need the database, on every service. The calls
-        // run in the background (one waits up to the pool's 5 s for a connection), so the outage lasts 10 s.
-        ExecutorService callers = Executors.newFixedThreadPool(4);
+        // Ten seconds down: readiness, and the answers of calls that need the database, on every service, polled in
+        // the background.
+        ExecutorService callers = Executors.newFixedThreadPool(8);
+        java.util.concurrent.atomic.AtomicBoolean outage = new java.util.concurrent.atomic.AtomicBoolean(true);
         List<Future<?>> calls = new ArrayList<>();
-        while (ms(down) < 10_000) {
-            if (calls.stream().filter(f -> !f.isDone()).count() < 4) {
-                calls.add(callers.submit(() -> {
+        for (PayaraMicroProcess p : all) {
+            calls.add(callers.submit(() -> {
+                while (outage.get()) {
+                    if (!notReadyAfter.containsKey(name(p)) && new HttpJson(p.baseUrl()).send("GET", "health/ready", null, null).status() == 503) {
+                        notReadyAfter.put(name(p), (int) ms(down));
+                    }
+                    Thread.sleep(200);
+                }
+                return null;
+            }));
+        }
+        for (int i = 0; i < 2; i++) {
+            calls.add(callers.submit(() -> {
+                while (outage.get()) {
                     for (Map.Entry<String, Answer> call : callsNeedingTheDatabase(key).entrySet()) {
                         Answer a = call.getValue();
                         answers.computeIfAbsent(call.getKey(), k -> java.util.Collections.synchronizedList(new ArrayList<>())).add(a.status());
@@ -270,16 +282,14 @@ class ClusterIT {
                             missingRetryAfter.add(call.getKey() + ": " + a);
                         }
                     }
-                }));
-            }
-            for (PayaraMicroProcess p : all) {
-                String name = name(p);
-                if (!notReadyAfter.containsKey(name) && new HttpJson(p.baseUrl()).send("GET", "health/ready", null, null).status() == 503) {
-                    notReadyAfter.put(name, (int) ms(down));
+                    Thread.sleep(200);
                 }
-            }
-            Thread.sleep(250);
+                return null;
+            }));
         }
+        // Ten seconds down, whatever the calls above are waiting for (a call waits up to the pool's 5 s).
+        Thread.sleep(Math.max(0, 10_000 - ms(down)));
+        outage.set(false);
         mariadb.start();
         long up = System.nanoTime();
         callers.shutdown();
