@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A WAR running in its own Payara Micro JVM, as in production: {@code java -Duser.timezone=UTC <-Dprops> -jar
- * payara-micro.jar --nocluster --port <p> --deploy <war> --contextroot /}. The output goes to a log file (appended
+ * payara-micro.jar --nocluster --port <p> --deploy <war> --contextroot /} (or, with {@link #loopbackCluster}, as a
+ * member of a Payara Micro cluster instead of {@code --nocluster}). The output goes to a log file (appended
  * across restarts, so a crash and the restart after it can be read in one place). {@link #start()} returns once
  * {@code /health/ready} answers 200; {@link #stop()} ends it gracefully (SIGTERM: shutdown hooks and
  * {@code @PreDestroy} run), {@link #kill()} like {@code kill -9}.
@@ -41,6 +42,8 @@ public final class PayaraMicroProcess implements AutoCloseable {
     private final List<String> jvmOptions;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private Duration startupTimeout = Duration.ofSeconds(180);
+    /** Payara Micro's clustering options: alone by default, as every test but the cluster tests runs. */
+    private List<String> clusterOptions = List.of("--nocluster");
     private Process process;
 
     /**
@@ -93,6 +96,35 @@ public final class PayaraMicroProcess implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Starts this instance as a member of a Payara Micro (Hazelcast) cluster found through a TCP/IP member list on
+     * loopback, instead of alone ({@code --nocluster}, the default). Instances with the same {@code clusterName}
+     * and overlapping member lists form one cluster and share their JCache caches; give each cluster its own
+     * name and port range so that two clusters on one machine (hubs, gateways) never merge.
+     *
+     * @param clusterName  Payara Micro's {@code --clustername}
+     * @param startPort    this member's Hazelcast port ({@code --startport}; Hazelcast takes the next free one from there)
+     * @param memberPorts  the Hazelcast ports of every member, comma-separated, e.g. {@code "19720,19721"}
+     * @return this
+     */
+    public PayaraMicroProcess loopbackCluster(String clusterName, int startPort, String memberPorts) {
+        String members = java.util.Arrays.stream(memberPorts.split(","))
+                .map(p -> "127.0.0.1:" + p.trim()).collect(java.util.stream.Collectors.joining(","));
+        return clusterOptions(List.of("--clustermode", "tcpip:" + members, "--clustername", clusterName,
+                "--startport", Integer.toString(startPort), "--interfaces", "127.0.0.1", "--hzpublicaddress", "127.0.0.1",
+                // Every member is on one address: host-aware partitioning would find no other host for backups.
+                "--nohostaware"));
+    }
+
+    /**
+     * @param options Payara Micro's clustering options, replacing {@code --nocluster} (see {@link #loopbackCluster})
+     * @return this
+     */
+    public PayaraMicroProcess clusterOptions(List<String> options) {
+        this.clusterOptions = List.copyOf(options);
+        return this;
+    }
+
     /** @return {@code http://127.0.0.1:<port>} (no trailing slash) */
     public String baseUrl() {
         return "http://127.0.0.1:" + port;
@@ -132,8 +164,9 @@ public final class PayaraMicroProcess implements AutoCloseable {
         command.addAll(jvmOptions);
         command.add("-Duser.timezone=UTC");
         systemProperties.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        command.addAll(List.of("-jar", microJar.toString(), "--nocluster", "--port", Integer.toString(port),
-                "--deploy", war.toString(), "--contextroot", "/"));
+        command.addAll(List.of("-jar", microJar.toString()));
+        command.addAll(clusterOptions);
+        command.addAll(List.of("--port", Integer.toString(port), "--deploy", war.toString(), "--contextroot", "/"));
         try {
             Files.createDirectories(log.toAbsolutePath().getParent());
             Files.writeString(log, "\n===== " + java.time.Instant.now() + " starting: " + String.join(" ", command) + "\n",

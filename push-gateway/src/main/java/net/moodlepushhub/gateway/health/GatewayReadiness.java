@@ -15,7 +15,6 @@ import org.eclipse.microprofile.health.Readiness;
 
 import java.sql.Connection;
 import java.time.Duration;
-import java.time.Instant;
 
 /**
  * Ready while the database answers and the hub's revocation feed has been reached recently: a gateway that
@@ -52,7 +51,9 @@ public class GatewayReadiness implements HealthCheck {
         } catch (Exception e) {
             database = false;
         }
-        Duration lag = Duration.between(follower.lastContact(), Instant.now());
+        // Lost since the first failed poll, not since the last answer: on a quiet feed the hub answers a long poll
+        // only every WAIT_SECONDS, and that time is not lag.
+        Duration lag = follower.lostFor();
         boolean feed = lag.compareTo(settings.feedMaxLag()) <= 0;
         HealthCheckResponseBuilder b = HealthCheckResponse.named("gateway")
                 .status(database && feed)

@@ -55,6 +55,8 @@ public class RevocationFollower {
     private volatile Thread thread;
     private volatile boolean running;
     private volatile Instant lastContact = Instant.EPOCH;
+    /** The first failed poll since the last one that succeeded; null while the feed is followed. */
+    private volatile Instant failingSince;
     private volatile String lastError = "not started";
 
     /** Loads the stored revocations and starts following the feed. */
@@ -81,6 +83,21 @@ public class RevocationFollower {
     /** @return when the hub last answered the feed */
     public Instant lastContact() {
         return lastContact;
+    }
+
+    /**
+     * How long the feed has been lost: since the first poll that failed after the last one that succeeded, so
+     * that a long poll held open by a quiet hub (up to {@code WAIT_SECONDS}) does not count as lost time; a hub
+     * that stops answering is noticed at once when it refuses connections, or when the poll times out.
+     *
+     * @return zero while the feed is followed; very long before the hub has ever answered
+     */
+    public Duration lostFor() {
+        if (lastContact.equals(Instant.EPOCH)) {
+            return Duration.between(Instant.EPOCH, Instant.now());
+        }
+        Instant since = failingSince;
+        return since == null ? Duration.ZERO : Duration.between(since, Instant.now());
     }
 
     /** @return the last failure, or null when the last poll succeeded */
@@ -112,6 +129,9 @@ public class RevocationFollower {
                 Thread.currentThread().interrupt();
                 return;
             } catch (Exception e) {
+                if (failingSince == null) {
+                    failingSince = Instant.now();
+                }
                 lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
                 LOG.log(Level.FINE, "revocation feed poll failed", e);
                 try {
@@ -153,6 +173,7 @@ public class RevocationFollower {
             }
         }
         lastContact = Instant.now();
+        failingSince = null;
         lastError = null;
     }
 
