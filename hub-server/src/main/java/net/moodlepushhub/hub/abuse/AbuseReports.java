@@ -50,6 +50,9 @@ public class AbuseReports {
     MailNotifier mail;
 
     @Inject
+    net.moodlepushhub.hub.metrics.HubMetrics metrics;
+
+    @Inject
     net.moodlepushhub.hub.web.SharedCaches caches;
 
     private RateLimiter perSource;
@@ -85,6 +88,7 @@ public class AbuseReports {
     public void submit(AbuseReportRequest request, String address, boolean rateLimited) {
         OptionalLong wait = rateLimited ? perSource.tryAcquire(address) : OptionalLong.empty();
         if (wait.isPresent()) {
+            metrics.rateLimited(net.moodlepushhub.hub.metrics.HubMetrics.LIMIT_ABUSE_REPORTS);
             throw Problem.of(429, "rate-limited", "Too many reports from this address; try again later.")
                     .withHeader("Retry-After", Long.toString(wait.getAsLong())).toException();
         }

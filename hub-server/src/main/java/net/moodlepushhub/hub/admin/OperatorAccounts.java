@@ -35,6 +35,9 @@ public class OperatorAccounts {
     AuditLog audit;
 
     @Inject
+    net.moodlepushhub.hub.metrics.HubMetrics metrics;
+
+    @Inject
     net.moodlepushhub.hub.web.SharedCaches caches;
 
     private RateLimiter failures;
@@ -59,6 +62,7 @@ public class OperatorAccounts {
         String addressKey = "addr:" + address;
         OptionalLong wait = max(failures.retryAfter(userKey), failures.retryAfter(addressKey));
         if (wait.isPresent()) {
+            metrics.rateLimited(net.moodlepushhub.hub.metrics.HubMetrics.LIMIT_ADMIN_LOGIN);
             throw Problem.of(429, "rate-limited", "Too many failed logins for this account or from this address; try again later.")
                     .withHeader("Retry-After", Long.toString(wait.getAsLong())).toException();
         }

@@ -51,6 +51,9 @@ public class RegistrationPageServlet extends HttpServlet {
     @Inject
     transient HubSettings settings;
 
+    @Inject
+    transient net.moodlepushhub.hub.metrics.HubMetrics metrics;
+
     private transient RateLimiter limiter;
 
     @Override
@@ -110,6 +113,7 @@ public class RegistrationPageServlet extends HttpServlet {
     private boolean admit(HttpServletRequest request, HttpServletResponse response) throws IOException {
         OptionalLong wait = limiter.tryAcquire(ClientAddress.of(request, settings.trustedProxies()));
         if (wait.isPresent()) {
+            metrics.rateLimited(net.moodlepushhub.hub.metrics.HubMetrics.LIMIT_MOODLE_PAGE);
             response.setHeader("Retry-After", Long.toString(wait.getAsLong()));
             showProblem(request, response, Problem.of(429, "too-many-requests", "Too many requests from your address; try again in "
                     + wait.getAsLong() + " seconds."));

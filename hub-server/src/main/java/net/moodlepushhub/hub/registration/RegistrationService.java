@@ -41,6 +41,9 @@ public class RegistrationService {
     HubSettings settings;
 
     @Inject
+    net.moodlepushhub.hub.metrics.HubMetrics metrics;
+
+    @Inject
     QuotaPolicy quota;
 
     @Inject
@@ -148,12 +151,14 @@ public class RegistrationService {
             long recent = em.createQuery("select count(a) from VerificationAttempt a where a.siteId = :site and a.attemptedAt > :since", Long.class)
                     .setParameter("site", siteId).setParameter("since", now.minus(Duration.ofMinutes(1))).getSingleResult();
             if (recent >= settings.maxAttemptsPerMinute()) {
+                metrics.rateLimited(net.moodlepushhub.hub.metrics.HubMetrics.LIMIT_VERIFICATION_ATTEMPTS);
                 throw Problem.of(429, "too-many-attempts", "At most " + settings.maxAttemptsPerMinute()
                         + " verification attempts per minute; try again in a minute.").withHeader("Retry-After", "60").toException();
             }
             return s;
         });
         if (site == null) {
+            metrics.verificationAttempted("challenge-expired");
             throw Problem.of(409, "challenge-expired", "The challenge of this registration expired at "
                     + "its expiresAt; register the site again to get a new one.").toException();
         }
@@ -174,6 +179,7 @@ public class RegistrationService {
         String detail = result.problem().map(VerificationProblem::detail).orElse("The challenge matched.");
         VerificationResult recorded = result;
         db.run(em -> em.persist(new VerificationAttempt(siteId, Instant.now(), attemptUrl, recorded.resolvedAddress(), outcome, detail)));
+        metrics.verificationAttempted(outcome);
 
         if (!result.isValid()) {
             VerificationProblem problem = result.problem().orElseThrow();
@@ -190,6 +196,7 @@ public class RegistrationService {
         for (int attempt = 1; ; attempt++) {
             try {
                 Credentials credentials = db.inTransaction(em -> activate(em, siteId, hook));
+                metrics.siteRegistered(hook != null);
                 feed.wakeReaders();
                 return credentials;
             } catch (jakarta.persistence.PersistenceException e) {
