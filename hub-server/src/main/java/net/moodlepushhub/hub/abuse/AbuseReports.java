@@ -40,6 +40,9 @@ public class AbuseReports {
     private static final Pattern SITE_ID = Pattern.compile("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$");
 
     @Inject
+    net.moodlepushhub.hub.metrics.HubMetrics metrics = net.moodlepushhub.hub.metrics.HubMetrics.disabled();
+
+    @Inject
     HubDatabase db;
 
     @Inject
@@ -87,6 +90,7 @@ public class AbuseReports {
     public void submit(AbuseReportRequest request, String address, boolean rateLimited) {
         OptionalLong wait = rateLimited ? perSource.tryAcquire(address) : OptionalLong.empty();
         if (wait.isPresent()) {
+            metrics.rateLimited(net.moodlepushhub.hub.metrics.HubMetrics.LIMIT_ABUSE_REPORTS);
             throw Problem.of(CommonProblem.RATE_LIMITED, "Too many reports from this address; try again later.")
                     .withHeader("Retry-After", Long.toString(wait.getAsLong())).toException();
         }

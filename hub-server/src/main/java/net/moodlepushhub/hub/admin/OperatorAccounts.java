@@ -25,6 +25,9 @@ import java.util.OptionalLong;
 public class OperatorAccounts {
 
     @Inject
+    net.moodlepushhub.hub.metrics.HubMetrics metrics = net.moodlepushhub.hub.metrics.HubMetrics.disabled();
+
+    @Inject
     HubDatabase db;
 
     @Inject
@@ -61,6 +64,7 @@ public class OperatorAccounts {
         String addressKey = "addr:" + address;
         OptionalLong wait = max(failures.retryAfter(userKey), failures.retryAfter(addressKey));
         if (wait.isPresent()) {
+            metrics.rateLimited(net.moodlepushhub.hub.metrics.HubMetrics.LIMIT_ADMIN_LOGIN);
             throw Problem.of(CommonProblem.RATE_LIMITED, "Too many failed logins for this account or from this address; try again later.")
                     .withHeader("Retry-After", Long.toString(wait.getAsLong())).toException();
         }

@@ -53,6 +53,9 @@ public class RegistrationPageServlet extends HttpServlet {
     @Inject
     transient HubSettings settings;
 
+    @Inject
+    transient net.moodlepushhub.hub.metrics.HubMetrics metrics;
+
     private transient RateLimiter limiter;
 
     @Override
@@ -112,6 +115,7 @@ public class RegistrationPageServlet extends HttpServlet {
     private boolean admit(HttpServletRequest request, HttpServletResponse response) throws IOException {
         OptionalLong wait = limiter.tryAcquire(ClientAddress.of(request, settings.trustedProxies()));
         if (wait.isPresent()) {
+            metrics.rateLimited(net.moodlepushhub.hub.metrics.HubMetrics.LIMIT_MOODLE_PAGE);
             response.setHeader("Retry-After", Long.toString(wait.getAsLong()));
             showProblem(request, response, Problem.of(CommonProblem.RATE_LIMITED, "Too many requests from your address; try again in "
                     + wait.getAsLong() + " seconds."));

@@ -32,6 +32,9 @@ public class SiteCheckServlet extends HttpServlet {
     @Inject
     transient HubSettings settings;
 
+    @Inject
+    transient net.moodlepushhub.hub.metrics.HubMetrics metrics;
+
     private transient RateLimiter limiter;
 
     @Override
@@ -45,6 +48,7 @@ public class SiteCheckServlet extends HttpServlet {
         response.setHeader("Cache-Control", "no-store");
         OptionalLong wait = limiter.tryAcquire(ClientAddress.of(request, settings.trustedProxies()));
         if (wait.isPresent()) {
+            metrics.rateLimited(net.moodlepushhub.hub.metrics.HubMetrics.LIMIT_SITECHECK);
             response.setStatus(429);
             response.setHeader("Retry-After", Long.toString(wait.getAsLong()));
             response.getWriter().write("0");

@@ -33,6 +33,9 @@ import java.util.UUID;
 public class RegistrationService {
 
     @Inject
+    net.moodlepushhub.hub.metrics.HubMetrics metrics = net.moodlepushhub.hub.metrics.HubMetrics.disabled();
+
+    @Inject
     HubDatabase db;
 
     @Inject
@@ -134,10 +137,13 @@ public class RegistrationService {
         Site site = admit(siteId);
         Proof proof = fetch(site);
         record(new VerificationAttempt(siteId, Instant.now(), proof.url(), proof.result().resolvedAddress(), proof.outcome(), proof.detail()));
+        metrics.verificationAttempted(proof.outcome());
         if (!proof.result().isValid()) {
             throw proof.problem(site);
         }
-        return db.inRetryingTransaction(em -> activate(em, siteId, hook));
+        Credentials credentials = db.inRetryingTransaction(em -> activate(em, siteId, hook));
+        metrics.siteRegistered(hook != null);
+        return credentials;
     }
 
     /**
@@ -153,6 +159,7 @@ public class RegistrationService {
                 long recent = em.createQuery("select count(a) from VerificationAttempt a where a.siteId = :site and a.attemptedAt > :since", Long.class)
                         .setParameter("site", siteId).setParameter("since", now.minus(Duration.ofMinutes(1))).getSingleResult();
                 if (recent >= settings.maxAttemptsPerMinute()) {
+                    metrics.rateLimited(net.moodlepushhub.hub.metrics.HubMetrics.LIMIT_VERIFICATION_ATTEMPTS);
                     throw Problem.of(HubProblem.TOO_MANY_ATTEMPTS, "At most " + settings.maxAttemptsPerMinute()
                             + " verification attempts per minute; try again in a minute.").withHeader("Retry-After", "60").toException();
                 }
@@ -162,6 +169,7 @@ public class RegistrationService {
         if (site.challenge().isExpired(now)) {
             record(new VerificationAttempt(siteId, now, site.challenge().urlFor(site.getUrl()), null,
                     "challenge-expired", "The challenge expired."));
+            metrics.verificationAttempted("challenge-expired");
             throw Problem.of(HubProblem.CHALLENGE_EXPIRED, "The challenge of this registration expired at "
                     + "its expiresAt; register the site again to get a new one.").toException();
         }

@@ -86,6 +86,9 @@ public class DeliveryEngine {
     @Resource
     ManagedThreadFactory threads;
 
+    @Inject
+    net.moodlepushhub.gateway.metrics.GatewayMetrics metrics = net.moodlepushhub.gateway.metrics.GatewayMetrics.disabled();
+
     private final BlockingQueue<DeliveryQueue.Result> results = new LinkedBlockingQueue<>();
     /** Unanswered recipients of each batch this instance claimed; only the recorder decrements. */
     private final Map<DeliveryQueue.BatchKey, AtomicInteger> outstanding = new ConcurrentHashMap<>();
@@ -273,10 +276,12 @@ public class DeliveryEngine {
         try {
             notification.on(d.platform()).send(d.idempotencyKey(), d.token()).whenComplete((outcome, error) -> {
                 lane.permits.release();
+                metrics.pushAnswered(d.platform(), d.notificationId(), outcome, error);
                 results.add(error != null ? retryOrFail(d, "internal: " + error.getClass().getSimpleName(), null) : map(d, outcome));
             });
         } catch (RuntimeException e) {
             lane.permits.release();
+            metrics.pushAnswered(d.platform(), d.notificationId(), null, e);
             results.add(retryOrFail(d, "internal: " + e.getClass().getSimpleName(), null));
         }
         return true;
@@ -360,6 +365,7 @@ public class DeliveryEngine {
             }
         });
         queue.record(batch, completed);
+        metrics.deliveriesRecorded(batch);
         answered.forEach((k, n) -> {
             AtomicInteger left = outstanding.get(k);
             if (left != null && left.addAndGet(-n) <= 0) {

@@ -85,6 +85,9 @@ public class AccessKeyVerifier {
     KeyRefusals refusals;
 
     @Inject
+    net.moodlepushhub.gateway.metrics.GatewayMetrics metrics = net.moodlepushhub.gateway.metrics.GatewayMetrics.disabled();
+
+    @Inject
     net.moodlepushhub.gateway.hub.HubConnection hub;
 
     private String audience;
@@ -177,6 +180,17 @@ public class AccessKeyVerifier {
      * @throws InvalidKeyException with a reason safe to show the client
      */
     public Caller verify(String presented) throws InvalidKeyException {
+        try {
+            Caller caller = check(presented);
+            metrics.keyVerified("accepted");
+            return caller;
+        } catch (InvalidKeyException e) {
+            metrics.keyVerified(e.reason());
+            throw e;
+        }
+    }
+
+    private Caller check(String presented) throws InvalidKeyException {
         if (presented == null || presented.isBlank() || "none".equals(presented)) {
             throw refuse("missing", null, null, null, null, "No access key was sent.");
         }

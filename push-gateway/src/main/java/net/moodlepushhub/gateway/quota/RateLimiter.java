@@ -32,6 +32,9 @@ public class RateLimiter {
 
     static final String CACHE = "mph-rate-buckets";
 
+    @jakarta.inject.Inject
+    net.moodlepushhub.gateway.metrics.GatewayMetrics metrics = net.moodlepushhub.gateway.metrics.GatewayMetrics.disabled();
+
     private Cache<String, Bucket> shared;
     private final ConcurrentMap<String, Bucket> local = new ConcurrentHashMap<>();
     private final java.util.Set<String> activeSites = ConcurrentHashMap.newKeySet();
@@ -112,6 +115,7 @@ public class RateLimiter {
     public Decision require(String siteId, Limit limit, long permits) {
         Decision d = take(siteId, limit, permits);
         if (!d.granted()) {
+            metrics.rateLimited(limit.name());
             long retry = Math.max(1, (d.retryAfter().toMillis() + 999) / 1000);
             throw Problem.of(CommonProblem.RATE_LIMITED, "This site is over its limit '" + limit.name() + "' (" + limit.capacity()
                             + " per " + limit.window().toSeconds() + " s); try again in " + retry + " s.")

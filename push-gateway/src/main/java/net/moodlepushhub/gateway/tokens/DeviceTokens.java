@@ -50,6 +50,9 @@ public class DeviceTokens {
     @Inject
     DeviceCounts counts;
 
+    @Inject
+    net.moodlepushhub.gateway.metrics.GatewayMetrics metrics = net.moodlepushhub.gateway.metrics.GatewayMetrics.disabled();
+
     /** What a registration did. */
     public enum Result {
         /** Newly created or newly confirmed. */
@@ -131,6 +134,7 @@ public class DeviceTokens {
         });
         if (inserted) {
             counts.added(siteId);
+            metrics.deviceTokenRegistered(platform);
             return Result.CREATED;
         }
         // A concurrent registration of the same token committed first: it exists now.
