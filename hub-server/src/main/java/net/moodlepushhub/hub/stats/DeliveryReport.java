@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
 public record DeliveryReport(List<SiteHour> hours, List<SiteDevices> devices, Queue queue) {
 
     /** Most entries per list in one report. */
-    public static final int MAX_ENTRIES = 2000;
+    public static final int MAX_ENTRIES = 1000;
 
     private static final Pattern PLATFORM = Pattern.compile("[a-z0-9][a-z0-9-]{0,15}");
 
