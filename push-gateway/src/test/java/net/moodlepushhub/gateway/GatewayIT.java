@@ -140,6 +140,8 @@ class GatewayIT {
         gw.setProperty("gateway.quota.broadcasts-per-day", "3");
         gw.setProperty("gateway.abuse.check-interval", "PT1S");
         gw.setProperty("gateway.quota.report-interval", "PT1S");
+        gw.setProperty("gateway.stats.report-interval", "PT1S");
+        gw.setProperty("gateway.stats.devices-interval", "PT1S");
         gw.setProperty("gateway.abuse.min-sample", "8");
         try (OutputStream out = Files.newOutputStream(Path.of(System.getProperty("gateway.it.properties")))) {
             gw.store(out, "GatewayIT: written by the @Deployment method");
@@ -827,6 +829,34 @@ class GatewayIT {
         assertThat(reinstated.status()).as(reinstated.toString()).isEqualTo(200);
         awaitDb("the delivery sent after reinstatement", "select count(*) from delivery where notification_id = ? and status = 'DELIVERED'", id);
         assertThat(fcm.receivedFor(token)).isEqualTo(before + 1);
+    }
+
+    @Test
+    @Order(34)
+    void theHubsOverviewShowsWhatTheGatewayDeliveredAndItsDevices() {
+        String admin = HubAdmin.createAndLogin(Path.of(System.getProperty("payara.microJar")).getParent().getParent(),
+                HUB_DB_URL, DB_USER, DB_PASSWORD, hub);
+        // Site A's figures in the gateway's database (every delivery of this run, within the last two hours) and
+        // in the hub's console API, compared until the gateway's delivery report has carried them over.
+        String[] last = new String[1];
+        await(Duration.ofSeconds(30), "the hub's figures for site A to match the gateway's", () -> {
+            Map<String, Long> gw = Map.of(
+                    "delivered", MariaDbDatabases.count(DB_URL, DB_USER, DB_PASSWORD, "select count(*) from delivery where site_id = ? and status = 'DELIVERED'", siteA.id()),
+                    "failed", MariaDbDatabases.count(DB_URL, DB_USER, DB_PASSWORD, "select count(*) from delivery where site_id = ? and status = 'FAILED'", siteA.id()),
+                    "invalidToken", MariaDbDatabases.count(DB_URL, DB_USER, DB_PASSWORD, "select count(*) from delivery where site_id = ? and status = 'INVALID_TOKEN'", siteA.id()),
+                    "devicesTotal", MariaDbDatabases.count(DB_URL, DB_USER, DB_PASSWORD, "select count(*) from device_token where site_id = ? and confirmed = true", siteA.id()));
+            Map<String, Object> activity = hub.send("GET", "api/v1/admin/sites/" + siteA.id() + "/activity?hours=3", null, admin).json();
+            Map<String, Object> totals = (Map<String, Object>) activity.get("totals");
+            last[0] = "gateway " + gw + ", hub " + activity;
+            return gw.get("delivered") > 990 && gw.get("invalidToken") > 0
+                    && gw.get("delivered").equals(totals.get("delivered")) && gw.get("failed").equals(totals.get("failed"))
+                    && gw.get("invalidToken").equals(totals.get("invalidToken")) && gw.get("devicesTotal").equals(activity.get("devicesTotal"));
+        });
+        System.out.println("[GatewayIT] delivery report: " + last[0]);
+        Map<String, Object> overview = hub.send("GET", "api/v1/admin/overview", null, admin).json();
+        assertThat(overview.get("queueNow")).as("a queue sample from the gateway").isNotNull();
+        assertThat((List<Map<String, Object>>) overview.get("topSites")).extracting(m -> m.get("siteId")).contains(siteA.id());
+        assertThat((List<Map<String, Object>>) overview.get("devices")).extracting(m -> m.get("platform")).contains("ios", "android-fcm");
     }
 
     static void awaitDb(String what, String countSql, Object arg) throws InterruptedException {
