@@ -322,11 +322,6 @@
     }));
   }
 
-  function sums(points) {
-    return points.reduce((t, p) => ({ delivered: t.delivered + (p.delivered || 0), failed: t.failed + (p.failed || 0),
-      invalidToken: t.invalidToken + (p.invalidToken || 0) }), { delivered: 0, failed: 0, invalidToken: 0 });
-  }
-
   function legend(id, parts) {
     const p = $(id);
     p.replaceChildren();
@@ -441,7 +436,7 @@
       const points = a.deliveries || [];
       draw('chart-site-volume', { type: 'bar', data: { labels: points.map((p) => hourLabel(p.hour)), datasets: outcomeDatasets(points, 'outcome') },
         options: stackedBars });
-      const t = sums(points);
+      const t = a.totals;
       legend('legend-site-volume', [['delivered', 'Delivered ' + number(t.delivered)], ['failed', 'Failed ' + number(t.failed)],
         ['invalidToken', 'Dead token ' + number(t.invalidToken)], ['failed', 'Failure share ' + percent(a.totals.failureShare)]]);
     } catch (err) { message(err.message, true); }
