@@ -833,7 +833,7 @@ class GatewayIT {
 
     @Test
     @Order(34)
-    void theHubsOverviewShowsWhatTheGatewayDeliveredAndItsDevices() {
+    void theHubsOverviewShowsWhatTheGatewayDeliveredAndItsDevices() throws Exception {
         String admin = HubAdmin.createAndLogin(Path.of(System.getProperty("payara.microJar")).getParent().getParent(),
                 HUB_DB_URL, DB_USER, DB_PASSWORD, hub);
         // Site A's figures in the gateway's database (every delivery of this run, within the last two hours) and
