@@ -7,7 +7,7 @@
 (function () {
   const API = '../api/v1/admin/';
   const $ = (id) => document.getElementById(id);
-  const views = ['login-view', 'sites-view', 'site-view', 'reports-view', 'audit-view'];
+  const views = ['login-view', 'overview-view', 'sites-view', 'site-view', 'reports-view', 'audit-view'];
   let sitesPage = 0;
   let currentSite = null;
 
@@ -174,6 +174,7 @@
         $('quota-' + k).placeholder = k === 'maxUsers' ? 'default (' + s.quota.effectiveMaxUsers + ')' : 'default';
       });
       fill('site-reports', s.reports, (tr, r) => reportRow(tr, r, false));
+      loadActivity(s.siteId);
       fill('site-keys', s.keys.items, (tr, k) => {
         cell(tr, k.jti, 'text'); cell(tr, k.kind); cell(tr, when(k.issuedAt)); cell(tr, when(k.expiresAt));
         cell(tr, k.revokedAt ? when(k.revokedAt) + ' (' + k.revocationReason + ')' : '');
@@ -289,6 +290,158 @@
     } catch (err) { message(err.message, true); }
   }
 
+
+  // ------------------------------------------------------------------ overview and activity charts
+  // Chart.js (vendor/chart.umd.min.js, served by the hub) draws on canvases; every figure a chart shows is also
+  // written as text beside it (cards, legends, tables), for screen readers, phones and copying.
+
+  const COLOURS = { delivered: '#357a32', failed: '#ca3120', invalidToken: '#b45c00', queued: '#0f6cbf', claimed: '#8f959e' };
+  const PALETTE = ['#0f6cbf', '#f98012', '#357a32', '#6f42c1', '#b45c00', '#8f959e'];
+  const charts = {};
+  const number = (n) => (n === null || n === undefined ? '0' : Number(n).toLocaleString('en'));
+  const percent = (share) => (share === null || share === undefined ? 'n/a' : (100 * share).toFixed(1) + ' %');
+  const hourLabel = (iso) => { const d = new Date(iso); return String(d.getHours()).padStart(2, '0') + ':00'; };
+  const minuteLabel = (iso) => { const d = new Date(iso); return String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0'); };
+
+  function siteLabel(s) {
+    if (!s.url) { return s.siteId; }
+    try { return new URL(s.url).host + new URL(s.url).pathname.replace(/\/$/, ''); } catch (e) { return s.url; }
+  }
+
+  // Draws (or redraws) one chart. Without the library the text figures still show.
+  function draw(id, config) {
+    if (charts[id]) { charts[id].destroy(); delete charts[id]; }
+    if (typeof window.Chart !== 'function') { return; }
+    config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, config.options || {});
+    charts[id] = new window.Chart($(id), config);
+  }
+
+  function outcomeDatasets(points, stack) {
+    return [['delivered', 'Delivered'], ['failed', 'Failed'], ['invalidToken', 'Dead token']].map(([key, label]) => ({
+      label, data: points.map((p) => p[key] || 0), backgroundColor: COLOURS[key], stack,
+    }));
+  }
+
+  function legend(id, parts) {
+    const p = $(id);
+    p.replaceChildren();
+    parts.forEach(([colour, text, cls]) => {
+      const span = document.createElement('span');
+      span.className = 'key' + (cls ? ' ' + cls : '');
+      const swatch = document.createElement('i');
+      swatch.className = 'swatch swatch-' + colour;
+      span.append(swatch, document.createTextNode(text));
+      p.appendChild(span);
+    });
+  }
+
+  const stackedBars = { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } };
+
+  async function loadOverview() {
+    show('overview-view');
+    const hours = Number($('overview-hours').value || 24);
+    try {
+      const o = await api('GET', 'overview?hours=' + hours);
+      $('overview-period').textContent = $('overview-hours').selectedOptions[0].textContent;
+      const t = o.totals;
+      $('ov-total').textContent = number(t.total);
+      $('ov-failure').textContent = percent(t.failureShare);
+      const q = o.queueNow;
+      $('ov-queued').textContent = q ? number(q.queued) : 'n/a';
+      $('ov-oldest').textContent = !q ? '(no report from a gateway yet)'
+        : (q.claimed ? number(q.claimed) + ' being sent' : '') + (q.oldestDue ? (q.claimed ? ', ' : '') + 'oldest due ' + when(q.oldestDue) : '');
+      $('ov-reports').textContent = number(o.openReports.total);
+      const devices = (o.devices || []).reduce((n, d) => n + d.devices, 0);
+      $('ov-devices').textContent = number(devices);
+      $('ov-platforms').textContent = (o.devices || []).map((d) => d.platform + ' ' + number(d.devices)).join(', ');
+
+      const points = o.deliveries || [];
+      draw('chart-deliveries', { type: 'bar', data: { labels: points.map((p) => hourLabel(p.hour)), datasets: outcomeDatasets(points, 'outcome') },
+        options: stackedBars });
+      legend('legend-deliveries', [['delivered', 'Delivered ' + number(t.delivered)], ['failed', 'Failed ' + number(t.failed)],
+        ['invalidToken', 'Dead token ' + number(t.invalidToken)]]);
+
+      draw('chart-failure', { type: 'line', data: { labels: points.map((p) => hourLabel(p.hour)), datasets: [{
+        label: 'Failure share %', data: points.map((p) => (p.failureShare === null || p.failureShare === undefined ? null : +(100 * p.failureShare).toFixed(2))),
+        borderColor: COLOURS.failed, backgroundColor: COLOURS.failed, spanGaps: false, pointRadius: 2 }] },
+      options: { scales: { y: { beginAtZero: true, suggestedMax: 10, ticks: { callback: (v) => v + ' %' } } } } });
+      const worst = points.filter((p) => p.failureShare !== null && p.failureShare !== undefined)
+        .reduce((w, p) => (!w || p.failureShare > w.failureShare ? p : w), null);
+      legend('legend-failure', [['failed', 'Period ' + percent(t.failureShare)]].concat(worst ? [['invalidToken', 'Worst hour ' + hourLabel(worst.hour) + ' ' + percent(worst.failureShare)]] : []));
+
+      const queue = o.queue || [];
+      draw('chart-queue', { type: 'line', data: { labels: queue.map((p) => minuteLabel(p.at)), datasets: [
+        { label: 'Queued', data: queue.map((p) => p.queued), borderColor: COLOURS.queued, backgroundColor: COLOURS.queued, pointRadius: queue.length > 60 ? 0 : 2 },
+        { label: 'Being sent', data: queue.map((p) => p.claimed), borderColor: COLOURS.claimed, backgroundColor: COLOURS.claimed, pointRadius: queue.length > 60 ? 0 : 2 }] },
+      options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } } });
+      const peak = queue.reduce((m, p) => Math.max(m, p.queued), 0);
+      legend('legend-queue', [['queued', 'Queued now ' + (q ? number(q.queued) : 'n/a')], ['claimed', 'Being sent ' + (q ? number(q.claimed) : 'n/a')],
+        ['queued', 'Peak ' + number(peak)]]);
+
+      const top = o.topSites || [];
+      draw('chart-top-sites', { type: 'bar', data: { labels: top.map(siteLabel), datasets: outcomeDatasets(top.map((s) => s.totals), 'outcome') },
+        options: { indexAxis: 'y', scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, y: { stacked: true } } } });
+      fill('top-sites-table', top, (tr, s) => {
+        tr.dataset.siteId = s.siteId;
+        const a = document.createElement('a');
+        a.href = '#/sites/' + encodeURIComponent(s.siteId);
+        a.textContent = siteLabel(s);
+        cell(tr, '').appendChild(a);
+        cell(tr, s.status, 'status status-' + s.status);
+        cell(tr, number(s.totals.total), 'volume'); cell(tr, number(s.totals.failed)); cell(tr, number(s.totals.invalidToken));
+        cell(tr, percent(s.totals.failureShare), 'share');
+      });
+
+      fill('quota-table', o.quota || [], (tr, s) => {
+        tr.dataset.siteId = s.siteId;
+        tr.className = s.over ? 'over' : 'near';
+        const a = document.createElement('a');
+        a.href = '#/sites/' + encodeURIComponent(s.siteId);
+        a.textContent = siteLabel(s);
+        cell(tr, '').appendChild(a);
+        cell(tr, s.limit, 'limit');
+        cell(tr, s.limit === 'users' ? 'over the maximum' : number(s.capacity - s.remaining) + ' of ' + number(s.capacity) + ' (' + percent(s.usedShare) + ')');
+        cell(tr, s.limit === 'users' ? (s.enforced ? 'over, sends refused' : 'over, in grace') : (s.over ? 'over' : 'near'), 'state');
+        cell(tr, when(s.since));
+      });
+      fill('open-reports-table', o.openReports.latest || [], (tr, r) => {
+        tr.dataset.reportId = r.id;
+        cell(tr, when(r.lastReportedAt));
+        const td = cell(tr, '');
+        if (r.siteId) {
+          const a = document.createElement('a');
+          a.href = '#/sites/' + encodeURIComponent(r.siteId);
+          a.textContent = r.site;
+          td.appendChild(a);
+        } else { td.textContent = r.site + ' (not registered)'; }
+        cell(tr, r.category); cell(tr, r.count);
+      });
+    } catch (err) { message(err.message, true); }
+  }
+  $('overview-form').addEventListener('submit', (e) => { e.preventDefault(); loadOverview(); });
+
+  async function loadActivity(siteId) {
+    try {
+      const a = await api('GET', 'sites/' + encodeURIComponent(siteId) + '/activity?hours=48');
+      if (!currentSite || currentSite.siteId !== siteId) { return; }
+      $('activity-period').textContent = 'last ' + a.hours + ' hours';
+      $('act-devices').textContent = number(a.devicesTotal);
+      $('act-total').textContent = number(a.totals.total);
+      $('act-failure').textContent = percent(a.totals.failureShare);
+      const devices = a.devices || [];
+      draw('chart-site-devices', { type: 'doughnut', data: { labels: devices.map((d) => d.platform),
+        datasets: [{ label: 'Devices', data: devices.map((d) => d.devices), backgroundColor: devices.map((d, i) => PALETTE[i % PALETTE.length]) }] } });
+      legend('legend-site-devices', devices.length ? devices.map((d, i) => ['p' + (i % PALETTE.length), d.platform + ' ' + number(d.devices)])
+        : [['claimed', a.devicesReportedAt ? 'no registered devices' : 'not reported by a gateway yet']]);
+      const points = a.deliveries || [];
+      draw('chart-site-volume', { type: 'bar', data: { labels: points.map((p) => hourLabel(p.hour)), datasets: outcomeDatasets(points, 'outcome') },
+        options: stackedBars });
+      const t = a.totals;
+      legend('legend-site-volume', [['delivered', 'Delivered ' + number(t.delivered)], ['failed', 'Failed ' + number(t.failed)],
+        ['invalidToken', 'Dead token ' + number(t.invalidToken)], ['failed', 'Failure share ' + percent(a.totals.failureShare)]]);
+    } catch (err) { message(err.message, true); }
+  }
+
   // ------------------------------------------------------------------ routing
 
   function route() {
@@ -297,6 +450,7 @@
     const hash = location.hash || '#/sites';
     const site = hash.match(/^#\/sites\/([^/]+)$/);
     if (site) { loadSite(decodeURIComponent(site[1])); }
+    else if (hash === '#/overview') { loadOverview(); }
     else if (hash === '#/reports') { loadReports(); }
     else if (hash === '#/audit') { loadAudit(); }
     else { loadSites(); }

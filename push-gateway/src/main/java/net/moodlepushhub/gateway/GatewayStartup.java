@@ -45,6 +45,9 @@ public class GatewayStartup {
     @Inject
     net.moodlepushhub.gateway.quota.UsageReporter usageReporter;
 
+    @Inject
+    net.moodlepushhub.gateway.stats.DeliveryStatsReporter deliveryStatsReporter;
+
     void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         db.dataSource();
         providers.get(net.moodlepushhub.gateway.provider.Platform.APNS);
@@ -53,6 +56,7 @@ public class GatewayStartup {
         engine.start();
         abuseMonitor.start();
         usageReporter.start();
+        deliveryStatsReporter.start();
         LOG.info(() -> "moodle-push-hub gateway ready: hub " + String.join(", ", settings.hubUrls()) + ", audience " + settings.audience()
                 + ", keys issued by " + verifier.expectedIssuer().issuer() + " (from " + verifier.expectedIssuer().source() + ")");
     }

@@ -31,7 +31,10 @@ public class ConsoleServlet extends HttpServlet {
     private static final Map<String, String> FILES = Map.of(
             "/index.html", "text/html; charset=utf-8",
             "/console.js", "text/javascript; charset=utf-8",
-            "/console.css", "text/css; charset=utf-8");
+            "/console.css", "text/css; charset=utf-8",
+            // Chart.js, vendored from npm by hub-server/tools/vendor-chartjs.sh (pinned version, MIT licence beside it).
+            "/vendor/chart.umd.min.js", "text/javascript; charset=utf-8",
+            "/vendor/chart.js-LICENSE.md", "text/plain; charset=utf-8");
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {

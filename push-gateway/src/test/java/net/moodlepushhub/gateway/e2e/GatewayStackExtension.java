@@ -51,6 +51,8 @@ public final class GatewayStackExtension implements ParameterResolver {
                 .gatewayProperty("gateway.quota.broadcasts-per-day", "3")
                 .gatewayProperty("gateway.abuse.check-interval", "PT1S")
                 .gatewayProperty("gateway.quota.report-interval", "PT1S")
+                .gatewayProperty("gateway.stats.report-interval", "PT1S")
+                .gatewayProperty("gateway.stats.devices-interval", "PT1S")
                 .gatewayProperty("gateway.abuse.min-sample", "8")
                 .start();
         System.out.println("[GatewayStackExtension] " + stack + " started in " + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
