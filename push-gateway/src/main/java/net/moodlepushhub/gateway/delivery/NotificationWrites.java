@@ -169,10 +169,18 @@ public class NotificationWrites {
                 }
                 count = st.executeUpdate();
             }
+            // The site is the broadcast's and the platform follows from seq (see seq()): the grouping reads only the
+            // (notification_id, batch_seq) index, not every new row.
+            StringBuilder platformOfSeq = new StringBuilder("case mod(batch_seq, " + Platform.values().length + ")");
+            for (Platform p : Platform.values()) {
+                platformOfSeq.append(" when ").append(p.ordinal()).append(" then '").append(p.name()).append('\'');
+            }
+            platformOfSeq.append(" end");
             try (PreparedStatement st = c.prepareStatement("insert into delivery_batch (notification_id, seq, site_id, platform, recipients, status, created_at) "
-                    + "select notification_id, batch_seq, min(site_id), min(platform), count(*), 'QUEUED', ? from delivery where notification_id = ? group by notification_id, batch_seq")) {
-                st.setTimestamp(1, ts);
-                st.setString(2, id);
+                    + "select notification_id, batch_seq, ?, " + platformOfSeq + ", count(*), 'QUEUED', ? from delivery where notification_id = ? group by notification_id, batch_seq")) {
+                st.setString(1, siteId);
+                st.setTimestamp(2, ts);
+                st.setString(3, id);
                 st.executeUpdate();
             }
             try (PreparedStatement st = c.prepareStatement("update notification set recipients = ? where id = ?")) {
