@@ -126,6 +126,7 @@ public final class Bench {
 
             int before = stack.apns.acceptedCount();
             List<String> batches = batches(tokens, n);
+            CpuMeter cpu = new CpuMeter(stack).start();
             long start = System.nanoTime();
             double acceptRate = rate(batches.size(), 4, i -> {
                 HttpJson.Answer a = stack.gatewayApi.send("POST", "api/v1/notifications", batches.get(i), siteKey);
@@ -135,11 +136,13 @@ public final class Bench {
             }) * 1000;
             waitFor(() -> stack.apns.acceptedCount() - before >= n, Duration.ofMinutes(5));
             double deliveredRate = n / seconds(start);
+            String cpuLine = cpu.per("notification", n);
             System.out.printf(Locale.ROOT, "%ngateway: %,d notifications to MockApnsServer (TLS, HTTP/2, token auth, accept-all), batches of 1,000, 4 clients, MariaDB;"
                     + " gateway warmed with %,d, Pushy with %,d%n", n, GATEWAY_WARMUP, DIRECT_WARMUP);
             System.out.printf(Locale.ROOT, "  baseline  Pushy direct (median of 3)   : %8.0f /s%n", direct);
             System.out.printf(Locale.ROOT, "  gateway   accepted (HTTP API, durable) : %8.0f /s   ratio to direct %.3f   (aim >= 30,000 /s)%n", acceptRate, acceptRate / direct);
             System.out.printf(Locale.ROOT, "  gateway   delivered (at the mock)      : %8.0f /s   ratio to direct %.3f   (aim >= 0.5)%n", deliveredRate, deliveredRate / direct);
+            System.out.println(cpuLine);
         }
     }
 
@@ -178,6 +181,7 @@ public final class Bench {
             }
             long rssBefore = stack.gatewayRssKb();
             int before = stack.apns.acceptedCount();
+            CpuMeter cpu = new CpuMeter(stack).start();
             long start = System.nanoTime();
             HttpJson.Answer a = stack.gatewayApi.send("POST", "api/v1/broadcasts", "{\"alert\":\"Campus closed today\"}", (String) site.get("siteKey"));
             if (a.status() != 202) {
@@ -190,11 +194,13 @@ public final class Bench {
                 return stack.apns.acceptedCount() - before >= devices;
             }, Duration.ofMinutes(10));
             double total = seconds(start);
+            String cpuLine = cpu.per("device", devices);
             System.out.printf(Locale.ROOT, "%nbroadcast: one request to %,d registered devices (gateway warmed with 3 broadcasts to %,d, Pushy with %,d sends)%n", devices, warmDevices, DIRECT_WARMUP);
             System.out.printf(Locale.ROOT, "  baseline  Pushy direct, same devices  : %8.2f s (median of 3)%n", devices / direct);
             System.out.printf(Locale.ROOT, "  gateway   request accepted after     : %8.2f s%n", accepted);
             System.out.printf(Locale.ROOT, "  gateway   last delivery after        : %8.2f s   ratio to direct %.3f   (aim <= 2 and < 10 s)%n", total, total / (devices / direct));
             System.out.printf(Locale.ROOT, "  gateway   peak RSS during broadcast  : %8.0f MiB (%s; %.0f MiB before)%n", peakRss[0] / 1024.0, stack.gatewayHeap(), rssBefore / 1024.0);
+            System.out.println(cpuLine);
         }
     }
 
@@ -219,14 +225,20 @@ public final class Bench {
             Task cheap = i -> stack.gatewayApi.send("GET", "api/v1/invalidated-tokens?limit=1", null, key);
             rate(2000, clients, cheap);
             rate(2000, clients, register); // warm-up: 2,000 devices
+            CpuMeter cpu = new CpuMeter(stack).start();
             double baseline = rate(n, clients, cheap);
+            String cpuBaseline = cpu.per("authenticated GET", n);
+            cpu.start();
             double early = rate(n - 2000, clients, register);
+            String cpuEarly = cpu.per("registration", n - 2000);
             long seeded = System.nanoTime();
             stack.seedBulkTokens(siteId, bulk - 3 * n);
             double seedSeconds = seconds(seeded);
             rate(n, clients, register); // the devices between the bulk and the measured last stretch
             double baselineLate = rate(n, clients, cheap);
+            cpu.start();
             double late = rate(n, clients, register);
+            String cpuLate = cpu.per("registration", n);
             System.out.printf(Locale.ROOT, "%ntokens: device-token registration, one site, POST /api/v1/tokens with the site key, %d clients, MariaDB (bulk of %,d seeded in %.0f s)%n",
                     clients, bulk - 3 * n, seedSeconds);
             System.out.printf(Locale.ROOT, "  baseline  authenticated GET, same clients      : %8.0f /s (early) %8.0f /s (late)%n", baseline, baselineLate);
@@ -234,6 +246,9 @@ public final class Bench {
             System.out.printf(Locale.ROOT, "  gateway   registrations at %,d-%,d devices : %8.0f /s   ratio to baseline %.3f%n", bulk - n, bulk, late, late / baselineLate);
             System.out.printf(Locale.ROOT, "  ratio     late / early                         : %8.3f   (aim: flat, 1.0)%n", late / early);
             System.out.printf(Locale.ROOT, "  answers   %s   (aim: no 5xx)%n", new java.util.TreeMap<>(statuses));
+            System.out.println(cpuBaseline + "   (early baseline)");
+            System.out.println(cpuEarly + "   (early)");
+            System.out.println(cpuLate + "   (late)");
         }
     }
 

@@ -79,6 +79,8 @@ public final class ApnsProvider implements PushProvider {
             "ServiceUnavailable", "Shutdown", "IdleTimeout", "ExpiredProviderToken", "TooManyProviderTokenUpdates");
 
     private final ApnsClient client;
+    /** The event loops the client runs on when this provider made them (shut down on close), else null. */
+    private final io.netty.channel.EventLoopGroup eventLoops;
     private final String topic;
     private final ApnsPayloadShaper shaper;
 
@@ -89,8 +91,9 @@ public final class ApnsProvider implements PushProvider {
     private final Clock clock;
     private volatile boolean closed;
 
-    private ApnsProvider(Builder b, ApnsClient client) {
+    private ApnsProvider(Builder b, ApnsClient client, io.netty.channel.EventLoopGroup eventLoops) {
         this.client = client;
+        this.eventLoops = eventLoops;
         this.topic = b.topic;
         this.shaper = new ApnsPayloadShaper(b.extraKey, ApnsPayloadShaper.MAX_PAYLOAD_BYTES,
                 b.encryptedAlertPlaceholder);
@@ -281,6 +284,9 @@ public final class ApnsProvider implements PushProvider {
         } catch (ExecutionException | TimeoutException e) {
             LOG.log(Level.WARNING, "APNs client did not close cleanly", e);
         }
+        if (eventLoops != null) {
+            eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        }
     }
 
     /**
@@ -300,6 +306,7 @@ public final class ApnsProvider implements PushProvider {
         private boolean hostnameVerification = true;
         private String topic;
         private int concurrentConnections = 1;
+        private int eventLoopThreads;
         private int maxInFlight = 1000;
         private Duration inFlightAcquireTimeout = Duration.ZERO;
         private Duration defaultTimeToLive = Duration.ofDays(1);
@@ -426,6 +433,19 @@ public final class ApnsProvider implements PushProvider {
             return this;
         }
 
+        /**
+         * @param n threads the client's connections run on (TLS, HTTP/2 framing); 0 (default) for Pushy's own
+         *          single-thread event loop, which every connection then shares
+         * @return this
+         */
+        public Builder eventLoopThreads(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("eventLoopThreads must be >= 0");
+            }
+            this.eventLoopThreads = n;
+            return this;
+        }
+
         /** @param n bound on notifications awaiting an answer (default 1000) @return this */
         public Builder maxInFlight(int n) {
             if (n < 1) {
@@ -520,7 +540,20 @@ public final class ApnsProvider implements PushProvider {
                 if (trustedServerCertificates != null) {
                     cb.setTrustedServerCertificateChain(trustedServerCertificates);
                 }
-                return new ApnsProvider(this, cb.build());
+                io.netty.channel.EventLoopGroup loops = null;
+                if (eventLoopThreads > 0) {
+                    loops = new io.netty.channel.nio.NioEventLoopGroup(eventLoopThreads,
+                            new io.netty.util.concurrent.DefaultThreadFactory("apns-event-loop", true));
+                    cb.setEventLoopGroup(loops);
+                }
+                try {
+                    return new ApnsProvider(this, cb.build(), loops);
+                } catch (RuntimeException | javax.net.ssl.SSLException e) {
+                    if (loops != null) {
+                        loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+                    }
+                    throw e;
+                }
             } catch (IOException | java.security.GeneralSecurityException | RuntimeException e) {
                 throw new ProviderConfigurationException("Cannot create APNs client: " + e.getMessage(), e);
             }

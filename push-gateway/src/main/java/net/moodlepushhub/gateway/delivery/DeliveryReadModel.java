@@ -73,7 +73,8 @@ public class DeliveryReadModel {
      * @return the site's deliveries in that status, newest first
      */
     public List<RecipientState> bySiteAndStatus(String siteId, DeliveryStatus status, int limit) {
-        return db.inTransaction(c -> {
+        // One statement: no transaction of its own (GatewayDatabase.autoCommit).
+        return db.autoCommit(c -> {
             try (PreparedStatement st = c.prepareStatement("select id, notification_id, recipient, token, platform, status, attempts, last_error, updated_at from delivery where site_id = ? and status = ? order by updated_at desc limit ?")) {
                 st.setString(1, siteId);
                 st.setString(2, status.name());
@@ -89,7 +90,7 @@ public class DeliveryReadModel {
      * @return tokens the push services invalidated, newest first
      */
     public List<Map<String, Object>> invalidatedTokens(String siteId, int limit) {
-        return db.inTransaction(c -> {
+        return db.autoCommit(c -> {
             List<Map<String, Object>> out = new ArrayList<>();
             try (PreparedStatement st = c.prepareStatement("select token, platform, reason, invalidated_at from invalidated_token where site_id = ? order by invalidated_at desc limit ?")) {
                 st.setString(1, siteId);

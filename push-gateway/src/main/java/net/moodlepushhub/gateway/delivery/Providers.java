@@ -80,6 +80,10 @@ public class Providers {
     int apnsConnections;
 
     @Inject
+    @ConfigProperty(name = "gateway.apns.event-loop-threads")
+    Optional<Integer> apnsEventLoopThreads;
+
+    @Inject
     @ConfigProperty(name = "gateway.apns.encrypted-alert", defaultValue = "You have a new notification")
     String apnsEncryptedAlert;
 
@@ -148,6 +152,9 @@ public class Providers {
                 // The delivery engine owns the bound on sends in flight (maxInFlight(Platform)); one bound, not two.
                 .maxInFlight(Integer.MAX_VALUE)
                 .concurrentConnections(apnsConnections)
+                // One event loop per connection, up to the cores: Pushy's default runs every connection's TLS and
+                // HTTP/2 work on one thread.
+                .eventLoopThreads(Math.max(0, apnsEventLoopThreads.orElse(Math.min(apnsConnections, Runtime.getRuntime().availableProcessors()))))
                 .encryptedAlertPlaceholder(apnsEncryptedAlert);
         if (token) {
             b.tokenAuth(Path.of(apnsKeyFile.get()),

@@ -98,6 +98,33 @@ public class GatewayDatabase {
         }
     }
 
+    /**
+     * Runs {@code work} in auto-commit mode: for a single statement (a read, or a write that is atomic by itself),
+     * which then needs no transaction of its own. Saves the three round trips a transaction adds to a one-statement
+     * request ({@code set autocommit=0}, {@code commit}, {@code set autocommit=1}), which on a cheap request cost
+     * more than the statement. Failures are handled as in {@link #inTransaction}.
+     *
+     * @param work the work (one statement; several would each commit on their own)
+     * @param <T>  its result type
+     * @return its result
+     */
+    public <T> T autoCommit(Work<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = dataSource.getConnection()) {
+                return work.apply(c);
+            } catch (SQLException e) {
+                if (attempt < 4 && isDeadlock(e)) {
+                    continue;
+                }
+                if (isUnavailable(e)) {
+                    throw Problem.of(503, "database-unavailable", "The gateway's database cannot be reached; try again shortly.")
+                            .withHeader("Retry-After", "5").toException();
+                }
+                throw new DatabaseException(e);
+            }
+        }
+    }
+
     private <T> T once(Work<T> work) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);

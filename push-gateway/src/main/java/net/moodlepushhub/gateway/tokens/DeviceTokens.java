@@ -100,19 +100,43 @@ public class DeviceTokens {
         // Plain reads and single-statement writes, no SELECT ... FOR UPDATE: locking a token that is not there
         // yet takes a gap lock on MariaDB, and two registrations into the same gap then deadlock on their inserts.
         // The unique index (site_id, token) decides concurrent registrations of the same token instead.
+        long maxDevices = limits.maxDevices(siteId);
+        boolean mayCreate = !confirmed || settings.legacyCreateConfirmed();
+        if (mayCreate && counts.of(siteId) < maxDevices) {
+            // The usual case, a token new to the site: insert at once, one statement, and let the unique index
+            // say when it is there already (then as below); a new token costs one round trip, not two.
+            if (insert(siteId, token, platform, device, confirmed)) {
+                counts.added(siteId);
+                return Result.CREATED;
+            }
+            Binding existing = find(siteId, token);
+            return existing != null && confirmed ? confirm(existing, platform, device) : Result.EXISTS;
+        }
         Binding existing = find(siteId, token);
         if (existing != null) {
             return confirmed ? confirm(existing, platform, device) : Result.EXISTS;
         }
-        long maxDevices = limits.maxDevices(siteId);
         if (counts.of(siteId) >= maxDevices) {
             throw Problem.of(GatewayProblem.DEVICE_LIMIT, "This site has reached its limit of " + maxDevices
                     + " registered devices; ask the hub's operators for more.").with("limit", maxDevices).toException();
         }
-        if (confirmed && !settings.legacyCreateConfirmed()) {
+        if (!mayCreate) {
             throw notRegistered();
         }
-        boolean inserted = db.inTransaction(c -> {
+        if (insert(siteId, token, platform, device, confirmed)) {
+            counts.added(siteId);
+            metrics.deviceTokenRegistered(platform);
+            return Result.CREATED;
+        }
+        // A concurrent registration of the same token committed first: it exists now.
+        Binding raced = find(siteId, token);
+        return raced != null && confirmed ? confirm(raced, platform, device) : Result.EXISTS;
+    }
+
+    /** @return false when the site has the token already (the unique index refused it) */
+    private boolean insert(String siteId, String token, Platform platform, String device, boolean confirmed) {
+        // One statement, atomic by itself: auto-commit, no transaction round trips around it.
+        return db.autoCommit(c -> {
             Instant now = Instant.now();
             try (PreparedStatement insert = c.prepareStatement(
                     "insert into device_token (site_id, token, platform, device, confirmed, created_at, confirmed_at) values (?, ?, ?, ?, ?, ?, ?)")) {
@@ -132,14 +156,6 @@ public class DeviceTokens {
                 throw e;
             }
         });
-        if (inserted) {
-            counts.added(siteId);
-            metrics.deviceTokenRegistered(platform);
-            return Result.CREATED;
-        }
-        // A concurrent registration of the same token committed first: it exists now.
-        Binding raced = find(siteId, token);
-        return raced != null && confirmed ? confirm(raced, platform, device) : Result.EXISTS;
     }
 
     /** A site's binding of a token. */
@@ -147,7 +163,7 @@ public class DeviceTokens {
     }
 
     private Binding find(String siteId, String token) {
-        return db.inTransaction(c -> {
+        return db.autoCommit(c -> {
             try (PreparedStatement find = c.prepareStatement("select id, confirmed from device_token where site_id = ? and token = ?")) {
                 find.setString(1, siteId);
                 find.setString(2, token);
@@ -163,7 +179,7 @@ public class DeviceTokens {
         if (existing.confirmed()) {
             return Result.EXISTS;
         }
-        int changed = db.inTransaction(c -> {
+        int changed = db.autoCommit(c -> {
             try (PreparedStatement up = c.prepareStatement("update device_token set confirmed = true, confirmed_at = ?, platform = ?, device = ? where id = ? and confirmed = false")) {
                 up.setTimestamp(1, Timestamp.from(Instant.now()));
                 up.setString(2, platform.name());
@@ -189,7 +205,7 @@ public class DeviceTokens {
      * @throws net.moodlepushhub.common.problem.ProblemException {@code 404 token-not-registered} when the site has no such token
      */
     public void delete(String siteId, String token) {
-        boolean deleted = db.inTransaction(c -> {
+        boolean deleted = db.autoCommit(c -> {
             try (PreparedStatement st = c.prepareStatement("delete from device_token where site_id = ? and token = ?")) {
                 st.setString(1, siteId);
                 st.setString(2, token);

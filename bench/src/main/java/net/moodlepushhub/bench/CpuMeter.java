@@ -1,0 +1,107 @@
+package net.moodlepushhub.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Where the machine's CPU went during a measured stretch, per process (Linux {@code /proc}): the gateway, the
+ * hub, MariaDB, this benchmark's own JVM (the HTTP clients and the MockApnsServer) and everything else, as CPU
+ * time per operation. On a small machine all of them share the cores, so a figure is only as good as the
+ * share the gateway got; this says what that share was.
+ */
+final class CpuMeter {
+
+    /** Clock ticks per second of {@code /proc} times (USER_HZ, 100 on Linux). */
+    private static final double HZ = 100.0;
+
+    private final Map<String, Long> pids = new LinkedHashMap<>();
+    private final Map<String, Long> start = new LinkedHashMap<>();
+    private long machineStart;
+    private long idleStart;
+
+    CpuMeter(Stack stack) {
+        if (stack.gateway != null) {
+            pids.put("gateway", stack.gateway.pid());
+        }
+        pids.put("hub", stack.hub.pid());
+        long mariadb = mariadb();
+        if (mariadb > 0) {
+            pids.put("mariadb", mariadb);
+        }
+        pids.put("bench JVM (clients, mock APNs)", ProcessHandle.current().pid());
+    }
+
+    /** Starts a stretch. */
+    CpuMeter start() {
+        pids.forEach((name, pid) -> start.put(name, ticks(pid)));
+        long[] m = machine();
+        machineStart = m[0];
+        idleStart = m[1];
+        return this;
+    }
+
+    /**
+     * @param what       the operation, e.g. "notification"
+     * @param operations how many were done since {@link #start()}
+     * @return one line: CPU microseconds per operation by process, and the machine's idle share
+     */
+    String per(String what, long operations) {
+        long[] m = machine();
+        double machineTicks = m[0] - machineStart;
+        double idle = m[1] - idleStart;
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  cpu       per %s (us of CPU):", what));
+        double accounted = 0;
+        for (Map.Entry<String, Long> p : pids.entrySet()) {
+            double t = ticks(p.getValue()) - start.get(p.getKey());
+            accounted += t;
+            line.append(String.format(Locale.ROOT, " %s %.0f,", p.getKey(), t / HZ * 1e6 / operations));
+        }
+        double other = Math.max(0, machineTicks - idle - accounted);
+        line.append(String.format(Locale.ROOT, " other %.0f; machine idle %.0f %%", other / HZ * 1e6 / operations,
+                machineTicks == 0 ? 0 : 100 * idle / machineTicks));
+        return line.toString();
+    }
+
+    private static long ticks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /** @return total and idle ticks of all CPUs (the first line of /proc/stat) */
+    private static long[] machine() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < f.length; i++) {
+                total += Long.parseLong(f[i]);
+            }
+            // idle + iowait
+            return new long[]{total, Long.parseLong(f[4]) + Long.parseLong(f[5])};
+        } catch (Exception e) {
+            return new long[]{0, 0};
+        }
+    }
+
+    private static long mariadb() {
+        try (var dirs = Files.list(Path.of("/proc"))) {
+            return dirs.filter(d -> d.getFileName().toString().matches("\\d+")).filter(d -> {
+                try {
+                    String comm = Files.readString(d.resolve("comm")).trim();
+                    return comm.equals("mariadbd") || comm.equals("mysqld");
+                } catch (Exception e) {
+                    return false;
+                }
+            }).mapToLong(d -> Long.parseLong(d.getFileName().toString())).findFirst().orElse(0);
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+}
