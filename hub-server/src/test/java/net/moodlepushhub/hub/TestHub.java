@@ -44,13 +44,13 @@ public final class TestHub {
      */
     public static HubSettings registrationSettings(String encryptionKey, int sitePort, int maxUsers) {
         HubSettings s = settings("PT1H", "PT1H", encryptionKey);
-        s.challengeLifetime = "PT1H";
+        s.challengeLifetime = java.time.Duration.ofHours(1);
         s.maxAttemptsPerMinute = 10;
         s.maxUsers = maxUsers;
         s.allowPrivateNetworks = true;
         s.allowedPorts = "80,443," + sitePort;
-        s.verifierConnectTimeout = "PT5S";
-        s.verifierTotalTimeout = "PT10S";
+        s.verifierConnectTimeout = java.time.Duration.ofSeconds(5);
+        s.verifierTotalTimeout = java.time.Duration.ofSeconds(10);
         return s;
     }
 

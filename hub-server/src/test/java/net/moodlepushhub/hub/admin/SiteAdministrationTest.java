@@ -61,8 +61,8 @@ class SiteAdministrationTest {
         admin = new SiteAdministration();
         admin.db = db;
         admin.feed = feed;
-        admin.keys = keys;
         admin.audit = AuditForTests.log(db, fired);
+        admin.lifecycle = net.moodlepushhub.hub.registration.LifecycleForTests.lifecycle(keys, feed, admin.audit);
     }
 
     @AfterEach

@@ -64,9 +64,9 @@ class RegistrationServiceTest {
         registrations.quota = QuotaForTests.policy(settings);
         registrations.usage = QuotaForTests.usage(db);
         registrations.keys = HubKeysForTests.issuer(db, settings, feed);
-        registrations.feed = feed;
         registrations.verifier = VerificationForTests.verifier(settings);
         registrations.audit = AuditForTests.log(db, fired);
+        registrations.lifecycle = LifecycleForTests.lifecycle(registrations.keys, feed, registrations.audit);
     }
 
     @AfterEach
@@ -187,7 +187,7 @@ class RegistrationServiceTest {
         String url = newUrl();
         Site first = registerAndServe(url);
         registrations.verify(first.getId());
-        db.run(em -> em.find(Site.class, first.getId()).changeLiveStatus(SiteStatus.SUSPENDED, "test", null, Instant.now()));
+        db.run(em -> em.find(Site.class, first.getId()).suspend("test", null, Instant.now()));
 
         assertProblem(() -> registrations.register(request(url, 100, 10)), 403, "url-suspended");
     }
