@@ -105,10 +105,13 @@ class RegistrationServiceTest {
                 .setParameter("s", siteId).getResultList());
     }
 
+    /** The problem the call's answer carries: thrown as one, or a domain exception as the hub's mapper renders it. */
     static void assertProblem(Runnable call, int status, String slug) {
-        assertThatThrownBy(call::run).isInstanceOfSatisfying(ProblemException.class, e -> {
-            assertThat(e.problem().status()).as(e.problem().toString()).isEqualTo(status);
-            assertThat(e.problem().slug()).isEqualTo(slug);
+        assertThatThrownBy(call::run).satisfies(thrown -> {
+            net.moodlepushhub.common.problem.Problem p = thrown instanceof ProblemException e ? e.problem()
+                    : net.moodlepushhub.hub.web.HubExceptionMapper.problem((net.moodlepushhub.hub.HubDomainException) thrown);
+            assertThat(p.status()).as(p.toString()).isEqualTo(status);
+            assertThat(p.slug()).isEqualTo(slug);
         });
     }
 
