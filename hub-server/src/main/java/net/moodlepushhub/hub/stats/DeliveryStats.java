@@ -280,7 +280,7 @@ public class DeliveryStats {
                     rs.next();
                     if (rs.getLong(1) == 0) {
                         // The same code as every other admin call about a site that does not exist.
-                        throw Problem.of(404, "site-not-found", "There is no site with this id.").toException();
+                        throw Problem.of(net.moodlepushhub.hub.HubProblem.SITE_NOT_FOUND, "There is no site with this id.").toException();
                     }
                 }
             }

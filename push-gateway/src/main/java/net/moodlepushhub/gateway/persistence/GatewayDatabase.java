@@ -117,7 +117,7 @@ public class GatewayDatabase {
                     continue;
                 }
                 if (isUnavailable(e)) {
-                    throw Problem.of(503, "database-unavailable", "The gateway's database cannot be reached; try again shortly.")
+                    throw Problem.of(CommonProblem.DATABASE_UNAVAILABLE, "The gateway's database cannot be reached; try again shortly.")
                             .withHeader("Retry-After", "5").toException();
                 }
                 throw new DatabaseException(e);
