@@ -106,8 +106,7 @@ public class DeviceTokens {
             // The usual case, a token new to the site: insert at once, one statement, and let the unique index
             // say when it is there already (then as below); a new token costs one round trip, not two.
             if (insert(siteId, token, platform, device, confirmed)) {
-                counts.added(siteId);
-                return Result.CREATED;
+                return created(siteId, platform);
             }
             Binding existing = find(siteId, token);
             return existing != null && confirmed ? confirm(existing, platform, device) : Result.EXISTS;
@@ -124,13 +123,18 @@ public class DeviceTokens {
             throw notRegistered();
         }
         if (insert(siteId, token, platform, device, confirmed)) {
-            counts.added(siteId);
-            metrics.deviceTokenRegistered(platform);
-            return Result.CREATED;
+            return created(siteId, platform);
         }
         // A concurrent registration of the same token committed first: it exists now.
         Binding raced = find(siteId, token);
         return raced != null && confirmed ? confirm(raced, platform, device) : Result.EXISTS;
+    }
+
+    /** A token new to the site was inserted: counted for the device cap and in the metrics. */
+    private Result created(String siteId, Platform platform) {
+        counts.added(siteId);
+        metrics.deviceTokenRegistered(platform);
+        return Result.CREATED;
     }
 
     /** @return false when the site has the token already (the unique index refused it) */

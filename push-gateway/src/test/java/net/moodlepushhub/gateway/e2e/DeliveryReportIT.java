@@ -32,7 +32,7 @@ class DeliveryReportIT extends GatewayStackTest {
         for (int i = 0; i < 3; i++) {
             Answer a = send(s.siteKey(), List.of(ios1, ios2, gone, android), "report " + i);
             assertThat(a.status()).as(a.toString()).isEqualTo(202);
-            awaitSettled(s, (String) a.json().get("id"));
+            awaitSettled(s, a.get("notificationId"));
         }
 
         String admin = stack.adminToken();
