@@ -71,4 +71,21 @@ public final class TestHub {
     public static DatabaseSettings mariaDb(String url, String user, String password) {
         return new DatabaseSettings(url, user, password, Path.of("target"), "hub", 16);
     }
+
+    /**
+     * Asserts that the call is refused with the problem {@code status}/{@code slug}: thrown as one, or as a domain
+     * exception the way the hub's mapper renders it to clients.
+     *
+     * @param call   the service call
+     * @param status the expected HTTP status
+     * @param slug   the expected problem code
+     */
+    public static void assertProblem(Runnable call, int status, String slug) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(call::run).satisfies(thrown -> {
+            net.moodlepushhub.common.problem.Problem p = thrown instanceof net.moodlepushhub.common.problem.ProblemException e ? e.problem()
+                    : net.moodlepushhub.hub.web.HubExceptionMapper.problem((HubDomainException) thrown);
+            org.assertj.core.api.Assertions.assertThat(p.status()).as(p.toString()).isEqualTo(status);
+            org.assertj.core.api.Assertions.assertThat(p.slug()).isEqualTo(slug);
+        });
+    }
 }

@@ -1,7 +1,6 @@
 package net.moodlepushhub.hub.admin;
 
 import net.moodlepushhub.common.keys.KeyEncryption;
-import net.moodlepushhub.common.problem.ProblemException;
 import net.moodlepushhub.hub.TestHub;
 import net.moodlepushhub.hub.audit.AuditEntry;
 import net.moodlepushhub.hub.audit.AuditForTests;
@@ -30,8 +29,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 
+import static net.moodlepushhub.hub.TestHub.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
@@ -96,15 +95,6 @@ class SiteAdministrationTest {
                 .setParameter("s", siteId).getResultList());
     }
 
-    /** The problem the call's answer carries: thrown as one, or a domain exception as the hub's mapper renders it. */
-    static void assertProblem(Runnable call, int status, String slug) {
-        assertThatThrownBy(call::run).satisfies(thrown -> {
-            net.moodlepushhub.common.problem.Problem p = thrown instanceof ProblemException e ? e.problem()
-                    : net.moodlepushhub.hub.web.HubExceptionMapper.problem((net.moodlepushhub.hub.HubDomainException) thrown);
-            assertThat(p.status()).as(p.toString()).isEqualTo(status);
-            assertThat(p.slug()).isEqualTo(slug);
-        });
-    }
 
     @Test
     void aSuspensionAndTheReinstatementReachTheFeedAndTheAuditLog() throws Exception {

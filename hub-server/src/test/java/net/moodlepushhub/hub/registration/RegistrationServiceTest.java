@@ -29,6 +29,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 
+import static net.moodlepushhub.hub.TestHub.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
@@ -105,15 +106,6 @@ class RegistrationServiceTest {
                 .setParameter("s", siteId).getResultList());
     }
 
-    /** The problem the call's answer carries: thrown as one, or a domain exception as the hub's mapper renders it. */
-    static void assertProblem(Runnable call, int status, String slug) {
-        assertThatThrownBy(call::run).satisfies(thrown -> {
-            net.moodlepushhub.common.problem.Problem p = thrown instanceof ProblemException e ? e.problem()
-                    : net.moodlepushhub.hub.web.HubExceptionMapper.problem((net.moodlepushhub.hub.HubDomainException) thrown);
-            assertThat(p.status()).as(p.toString()).isEqualTo(status);
-            assertThat(p.slug()).isEqualTo(slug);
-        });
-    }
 
     @Test
     void aSiteServingItsChallengeIsActivatedWithKeysAndAManagementToken() {
