@@ -23,11 +23,13 @@ import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.text.ParseException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Logger;
 
 /**
@@ -59,6 +61,15 @@ public class SigningKeys {
     Clock clock = Clock.systemUTC();
 
     private volatile Active active;
+
+    /** Held by the one caller that rotates (see {@link #active()}). */
+    final ReentrantLock rotation = new ReentrantLock();
+
+    /**
+     * How long a retired key stays published beyond everything it can have signed: requests that picked the key
+     * up just before a rotation committed sign with it a moment after the rotation's own clock reading.
+     */
+    static final Duration RETIREMENT_GRACE = Duration.ofMinutes(5);
     private volatile KeyEncryption encryption;
 
     /**
@@ -103,8 +114,16 @@ public class SigningKeys {
     }
 
     /**
-     * The key to sign with now. Fast while the key is younger than the rotation period; once it is older, the
-     * first caller rotates (or adopts the key another hub instance created meanwhile).
+     * The key to sign with now. Fast while the key is younger than the rotation period; once it is older, one
+     * caller rotates (or adopts the key another hub instance created meanwhile) and the others keep signing with
+     * the key they have until the new one is committed.
+     *
+     * <p>Callers usually hold a pooled connection in their own transaction, and rotating needs a second one.
+     * Were every caller to wait for the rotating one, a burst of requests at the rotation instant would hold
+     * the whole pool while the rotating caller waits for a connection, and each of them in turn would time out
+     * on the pool (this stalled 200 concurrent key rotations for over a minute). So only the first caller waits;
+     * signing a little longer with the outgoing key is safe because {@link #retire} keeps it published for
+     * {@link #RETIREMENT_GRACE} beyond its lifetime.</p>
      *
      * @return the active key
      */
@@ -113,12 +132,20 @@ public class SigningKeys {
         if (current != null && isFresh(current, clock.instant())) {
             return current;
         }
-        synchronized (this) {
+        if (current != null && !rotation.tryLock()) {
+            return current;
+        }
+        if (current == null) {
+            rotation.lock();
+        }
+        try {
             Instant now = clock.instant();
             if (active == null || !isFresh(active, now)) {
                 active = db.inTransaction(em -> loadOrCreate(em, now));
             }
             return active;
+        } finally {
+            rotation.unlock();
         }
     }
 
@@ -183,7 +210,7 @@ public class SigningKeys {
         // being signed right now by requests (or other instances) that picked it up before this rotation, which
         // expire at most one key lifetime after the key's own signing period ends.
         Instant signingEnds = record.getCreatedAt().plus(settings.signingKeyRotation());
-        Instant until = (now.isAfter(signingEnds) ? now : signingEnds).plus(settings.longestKeyLifetime());
+        Instant until = (now.isAfter(signingEnds) ? now : signingEnds).plus(settings.longestKeyLifetime()).plus(RETIREMENT_GRACE);
         Instant latestSigned = em.createQuery("select max(k.expiresAt) from IssuedKey k where k.signingKid = :kid", Instant.class)
                 .setParameter("kid", record.getKid()).getSingleResult();
         if (latestSigned != null && latestSigned.isAfter(until)) {

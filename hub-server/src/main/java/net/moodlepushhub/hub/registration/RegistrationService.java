@@ -332,7 +332,9 @@ public class RegistrationService {
      * @return the new keys (the management token is unchanged and not returned)
      */
     public Credentials rotateKeys(String siteId, String token) {
-        Credentials credentials = db.inTransaction(em -> {
+        // Concurrent rotations of one site revoke and insert keys in the same index ranges; the database may pick
+        // one as a deadlock victim, which simply runs again.
+        Credentials credentials = db.inRetryingTransaction(em -> {
             Site site = authorize(em, siteId, token);
             site.require(Site.Action.ROTATE_KEYS);
             Instant now = Instant.now();

@@ -34,6 +34,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -99,13 +100,43 @@ class SigningKeysTest {
         assertThat(verifies(after, published)).isTrue();
 
         // The retired key stays published until what it signed has expired (a key signed just before the
-        // rotation lives KEY_LIFETIME), then disappears.
-        clock.advance(KEY_LIFETIME.minusSeconds(1));
+        // rotation lives KEY_LIFETIME) and a grace for keys signed while the rotation committed, then disappears.
+        clock.advance(KEY_LIFETIME.plus(SigningKeys.RETIREMENT_GRACE).minusSeconds(1));
         assertThat(kids(keys.publicKeys())).contains(first);
         clock.advance(ROTATION.plusSeconds(2));
         assertThat(kids(keys.publicKeys())).doesNotContain(first);
         // and the active key rotated again meanwhile; only fresh keys are published now
         assertThat(kids(keys.publicKeys())).doesNotContain(first).isNotEmpty();
+    }
+
+    @Test
+    void whileOneCallerRotatesTheOthersKeepSigningWithTheOutgoingKeyInsteadOfWaiting() throws Exception {
+        SigningKeys keys = hub(kek);
+        String first = keys.start().kid();
+        clock.advance(ROTATION.plusSeconds(1));
+        ExecutorService rotating = Executors.newSingleThreadExecutor();
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            // Another caller is in the middle of rotating (holding a connection, waiting for a second one).
+            Future<?> rotator = rotating.submit(() -> {
+                keys.rotation.lock();
+                try {
+                    holding.countDown();
+                    release.await();
+                } finally {
+                    keys.rotation.unlock();
+                }
+                return null;
+            });
+            holding.await(10, TimeUnit.SECONDS);
+            assertThat(keys.active().kid()).as("a caller meeting a rotation in progress signs with the key it has").isEqualTo(first);
+            release.countDown();
+            rotator.get(10, TimeUnit.SECONDS);
+        } finally {
+            rotating.shutdownNow();
+        }
+        assertThat(keys.active().kid()).as("the next caller rotates").isNotEqualTo(first);
     }
 
     @Test
