@@ -115,8 +115,11 @@ public class HubSettings {
     @ConfigProperty(name = "hub.suspension.check-interval", defaultValue = "PT30S")
     Duration suspensionCheckInterval;
 
+    /** The hub's name when {@code hub.name} is not set. */
+    public static final String DEFAULT_NAME = "Moodle Push Hub";
+
     @Inject
-    @ConfigProperty(name = "hub.name", defaultValue = "Moodle Push Hub")
+    @ConfigProperty(name = "hub.name", defaultValue = DEFAULT_NAME)
     String hubName;
 
     @Inject

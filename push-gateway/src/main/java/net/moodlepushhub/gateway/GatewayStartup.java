@@ -51,7 +51,6 @@ public class GatewayStartup {
     void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         db.dataSource();
         providers.get(net.moodlepushhub.gateway.provider.Platform.APNS);
-        verifier.toString();
         follower.start();
         engine.start();
         abuseMonitor.start();

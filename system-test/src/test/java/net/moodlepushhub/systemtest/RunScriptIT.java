@@ -22,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +41,8 @@ class RunScriptIT {
     private static final Path WORK = Path.of(System.getProperty("it.work.dir", "target")).toAbsolutePath();
     private static final Duration STARTUP = Duration.ofMinutes(5);
 
+    private static final java.util.regex.Pattern ISSUER_FROM_METADATA = java.util.regex.Pattern.compile("\"issuerSource\"\\s*:\\s*\"the hub's metadata");
+
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process run;
 
@@ -57,6 +60,12 @@ class RunScriptIT {
         Tally first = startAndLoad(data, hubPort, gatewayPort, Duration.ofSeconds(5));
         assertThat(first.serverErrors()).as("5xx on the first start: %s", first).isEmpty();
         assertDeployedOnce(data);
+        // ./run starts both services side by side, so the gateway may come up before its hub answers; it must
+        // still learn the issuer from the hub's metadata on its own, not wait for the first key to name it.
+        URI health = URI.create("http://localhost:" + gatewayPort + "/health");
+        Awaitility.await("the gateway's issuer read from the hub's metadata").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .until(() -> http.send(HttpRequest.newBuilder(health).build(), HttpResponse.BodyHandlers.ofString()).body(),
+                        body -> ISSUER_FROM_METADATA.matcher(body).find());
         stopRun();
 
         Tally second = startAndLoad(data, hubPort, gatewayPort, Duration.ofSeconds(20));

@@ -1,5 +1,6 @@
 package net.moodlepushhub.hub.abuse;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
@@ -24,6 +25,7 @@ import java.util.Map;
  * {@code POST /api/v1/abuse-reports}: anyone may report a site. The answer is always the same {@code 202},
  * whether the site exists or not. Thin: the logic is in {@link AbuseReports}.
  */
+@ApplicationScoped
 @Path("/api/v1/abuse-reports")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)

@@ -1,5 +1,6 @@
 package net.moodlepushhub.hub.admin;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -21,6 +22,7 @@ import java.time.Instant;
  * The admin console's pictures: the overview of every site, and one site's devices and recent volume. Reads,
  * open to every operator. Thin: the figures come from {@link DeliveryStats}, which the gateways feed.
  */
+@ApplicationScoped
 @Path("/api/v1/admin")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "admin")

@@ -1,5 +1,6 @@
 package net.moodlepushhub.hub.admin;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -24,6 +25,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 
 /** The admin API for abuse reports and the audit log. Thin: logic in {@link AbuseReports} and {@link AuditLog}. */
+@ApplicationScoped
 @Path("/api/v1/admin")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)

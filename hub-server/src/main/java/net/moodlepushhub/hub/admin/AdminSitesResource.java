@@ -1,5 +1,6 @@
 package net.moodlepushhub.hub.admin;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -30,6 +31,7 @@ import java.time.format.DateTimeParseException;
  * The admin API for sites and keys. Reads are open to every operator; changes need the admin role. Thin:
  * the logic is in {@link SiteAdministration}.
  */
+@ApplicationScoped
 @Path("/api/v1/admin")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)

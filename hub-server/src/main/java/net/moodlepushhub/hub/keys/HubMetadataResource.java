@@ -1,5 +1,6 @@
 package net.moodlepushhub.hub.keys;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.bind.annotation.JsonbProperty;
 import jakarta.json.bind.annotation.JsonbPropertyOrder;
@@ -33,6 +34,7 @@ import java.util.Map;
  * <p>Not published as {@code /.well-known/oauth-authorization-server}: the hub is no OAuth authorization
  * server (no authorization or token endpoint), and RFC 8414 requires members it could not fill truthfully.</p>
  */
+@ApplicationScoped
 @Path("/.well-known/moodle-push-hub")
 @Tag(name = "keys")
 public class HubMetadataResource {

@@ -1,5 +1,6 @@
 package net.moodlepushhub.hub.keys;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -11,6 +12,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Publishes the hub's public signing keys (RFC 7517 JWK set) for gateways and anyone verifying a key. */
+@ApplicationScoped
 @Path("/.well-known/jwks.json")
 @Tag(name = "keys")
 public class JwksResource {

@@ -1,5 +1,6 @@
 package net.moodlepushhub.hub.keys;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.bind.annotation.JsonbNillable;
 import jakarta.json.bind.annotation.JsonbPropertyOrder;
@@ -23,6 +24,7 @@ import java.util.List;
  * The revocation feed for gateways: {@code GET /api/v1/revocations?after=<seq>&wait=<seconds>} answers at
  * once when there are newer events, otherwise holds the request up to {@code wait} seconds (long poll).
  */
+@ApplicationScoped
 @Path("/api/v1/revocations")
 @Tag(name = "keys")
 public class RevocationFeedResource {

@@ -3,6 +3,7 @@ package net.moodlepushhub.hub.mail;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import net.moodlepushhub.hub.HubSettings;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.nio.file.Path;
@@ -73,8 +74,9 @@ public class MailSettings {
     @ConfigProperty(name = "hub.mail.retry.max", defaultValue = "PT1H")
     Duration retryMax;
 
+    /** The hub's name, one setting for its pages and its e-mail. */
     @Inject
-    @ConfigProperty(name = "hub.name", defaultValue = "Moodle push hub")
+    @ConfigProperty(name = "hub.name", defaultValue = HubSettings.DEFAULT_NAME)
     String hubName;
 
     @Inject

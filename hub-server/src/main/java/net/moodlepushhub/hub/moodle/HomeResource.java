@@ -1,5 +1,6 @@
 package net.moodlepushhub.hub.moodle;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -10,6 +11,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The hub's front page, for people: what this hub is and how a Moodle admin registers a site. */
+@ApplicationScoped
 @Path("/")
 @Tag(name = "about")
 public class HomeResource {

@@ -1,5 +1,6 @@
 package net.moodlepushhub.hub.quota;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -20,6 +21,7 @@ import java.util.Map;
  * For the gateway only (feed token): a site's delivery-limit overrides set by a hub admin. Absent members
  * mean "the gateway's default". The gateway caches the answer briefly and enforces the limits.
  */
+@ApplicationScoped
 @Path("/api/v1/internal/sites/{siteId}/limits")
 @Tag(name = "internal")
 public class SiteLimitsResource {

@@ -8,9 +8,7 @@ import net.moodlepushhub.hub.persistence.HubDatabase;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The gateways' reports of how much of each delivery limit a site has left. A site is "near" a limit when
@@ -38,6 +36,19 @@ public class SiteUsage {
     }
 
     /**
+     * One limit of a site as the gateways last reported it, for the site's admin and the hub's operators.
+     *
+     * @param limit         the limit's name (e.g. notifications-day)
+     * @param capacity      units per window
+     * @param remaining     units left
+     * @param windowSeconds the window
+     * @param nearLimit     whether less than a fifth of it is left
+     * @param reportedAt    when a gateway reported it
+     */
+    public record Usage(String limit, long capacity, long remaining, long windowSeconds, boolean nearLimit, Instant reportedAt) {
+    }
+
+    /**
      * Stores the latest reports, replacing earlier ones for the same site and limit.
      *
      * @param reports what a gateway reported
@@ -61,22 +72,17 @@ public class SiteUsage {
      * @param siteId the site
      * @return its limits as last reported, with a {@code nearLimit} flag each
      */
-    public List<Map<String, Object>> forSite(EntityManager em, String siteId) {
-        List<Map<String, Object>> out = new ArrayList<>();
+    public List<Usage> forSite(EntityManager em, String siteId) {
+        List<Usage> out = new ArrayList<>();
         @SuppressWarnings("unchecked")
         List<Object[]> rows = em.createNativeQuery("select limit_name, capacity, remaining, window_seconds, reported_at from site_usage where site_id = ? order by limit_name")
                 .setParameter(1, siteId).getResultList();
         for (Object[] row : rows) {
             long capacity = ((Number) row[1]).longValue();
             long remaining = ((Number) row[2]).longValue();
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("limit", row[0]);
-            m.put("capacity", capacity);
-            m.put("remaining", remaining);
-            m.put("windowSeconds", ((Number) row[3]).longValue());
-            m.put("nearLimit", remaining < NEAR * capacity);
-            m.put("reportedAt", row[4] instanceof Timestamp t ? t.toInstant().toString() : String.valueOf(row[4]));
-            out.add(m);
+            Instant reportedAt = row[4] instanceof Timestamp t ? t.toInstant()
+                    : ((java.time.LocalDateTime) row[4]).atZone(java.time.ZoneId.systemDefault()).toInstant();
+            out.add(new Usage((String) row[0], capacity, remaining, ((Number) row[3]).longValue(), remaining < NEAR * capacity, reportedAt));
         }
         return out;
     }

@@ -1,5 +1,6 @@
 package net.moodlepushhub.hub.quota;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
@@ -24,6 +25,7 @@ import java.util.List;
  * For the gateway only (feed token): reports of how much of each delivery limit active sites have left.
  * Body: {@code {"usage": [{"siteId", "limit", "capacity", "remaining", "windowSeconds"}]}}, at most 10,000 entries.
  */
+@ApplicationScoped
 @Path("/api/v1/internal/usage")
 @Tag(name = "internal")
 public class SiteUsageResource {

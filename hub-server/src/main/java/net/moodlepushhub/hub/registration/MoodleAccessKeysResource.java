@@ -1,5 +1,6 @@
 package net.moodlepushhub.hub.registration;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
@@ -22,6 +23,7 @@ import java.util.Map;
  * For the gateway only (feed token): answers Moodle's legacy {@code POST /accesskeys/} with a fresh site key
  * for a site the hub verified for that URL, when the site presents the Moodle site id it registered with.
  */
+@ApplicationScoped
 @Path("/api/v1/internal/moodle-access-keys")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)

@@ -65,7 +65,7 @@ public class RegistrationService {
 
     /** A site with its verification history and key counts, for its admin. */
     public record SiteDetails(Site site, List<VerificationAttempt> attempts, long liveKeys, long revokedKeys,
-                              SiteQuota.Limits quota, int maxUsers, List<java.util.Map<String, Object>> usage) {
+                              SiteQuota.Limits quota, int maxUsers, List<net.moodlepushhub.hub.quota.SiteUsage.Usage> usage) {
     }
 
     /**

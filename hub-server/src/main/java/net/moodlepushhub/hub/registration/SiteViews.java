@@ -8,7 +8,6 @@ import net.moodlepushhub.hub.verification.ChallengeVerifier;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The JSON shapes of the site registration API ({@code /api/v1/sites}), as records so that {@code /openapi}
@@ -90,7 +89,7 @@ public final class SiteViews {
     public record Details(String siteId, String url, String name, String contactEmail, String status, int users, int activeUsers,
                           String createdAt, @JsonbNillable String verifiedAt, String statusReason, String suspendedUntil,
                           KeyCounts keys, List<VerificationAttemptView> verificationAttempts, LimitsView quota,
-                          List<Map<String, Object>> usage, MoodleSiteView moodle) {
+                          List<net.moodlepushhub.hub.quota.SiteUsage.Usage> usage, MoodleSiteView moodle) {
 
         /**
          * @param details what the service read

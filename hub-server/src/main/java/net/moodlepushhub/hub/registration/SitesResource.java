@@ -1,5 +1,6 @@
 package net.moodlepushhub.hub.registration;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import net.moodlepushhub.common.web.BearerToken;
 import jakarta.validation.Valid;
@@ -28,6 +29,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  * Site registration, as used by a Moodle site admin: register, prove URL ownership, then manage the
  * registration with the management token. Thin: the logic is in {@link RegistrationService}.
  */
+@ApplicationScoped
 @Path("/api/v1/sites")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)

@@ -1,5 +1,6 @@
 package net.moodlepushhub.hub.stats;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonException;
@@ -26,6 +27,7 @@ import java.time.Instant;
  * For the gateway only (its feed token, like {@code /api/v1/internal/usage}): deliveries per site and hour by
  * outcome, devices per site and platform, and the delivery queue. The shape is {@link DeliveryReport}'s.
  */
+@ApplicationScoped
 @Path("/api/v1/internal/delivery-stats")
 @Tag(name = "internal")
 public class DeliveryStatsResource {

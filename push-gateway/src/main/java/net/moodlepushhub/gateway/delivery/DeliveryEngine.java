@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -62,6 +63,8 @@ public class DeliveryEngine {
     static final int CLAIM_ROWS = 1000;
     /** How often a lane that is busy with batches looks for single recipients due for a retry. */
     static final long ROW_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /** How often maintenance runs (renewing this instance's leases, returning dead instances' work), at most. */
+    static final Duration MAINTENANCE_EVERY = Duration.ofSeconds(5);
     /** When a send refused by local back-pressure is tried again. */
     static final Duration DEFER = Duration.ofSeconds(1);
 
@@ -99,6 +102,8 @@ public class DeliveryEngine {
     private final List<Thread> workers = new ArrayList<>();
     private volatile boolean running;
     private RetryPolicy retryPolicy;
+    /** This instance's claims, renewed by maintenance while it holds them (see {@link DeliveryQueue#renewLeases}). */
+    private final String claimId = UUID.randomUUID().toString();
 
     /** One platform's sending: its bound on sends in flight and its wake-up signal. */
     private static final class Lane {
@@ -208,10 +213,10 @@ public class DeliveryEngine {
         List<Delivery> work = new ArrayList<>();
         long now = System.nanoTime();
         if (now - lane.nextRowCheck >= 0) {
-            work.addAll(queue.claimRows(lane.platform, CLAIM_ROWS, settings.lease()));
+            work.addAll(queue.claimRows(lane.platform, CLAIM_ROWS, claimId, settings.lease()));
             lane.nextRowCheck = work.size() == CLAIM_ROWS ? now : now + ROW_CHECK_NANOS;
         }
-        List<Delivery> batches = queue.claimBatches(lane.platform, CLAIM_BATCHES, settings.lease());
+        List<Delivery> batches = queue.claimBatches(lane.platform, CLAIM_BATCHES, claimId, settings.lease());
         Map<DeliveryQueue.BatchKey, AtomicInteger> claimed = new HashMap<>();
         for (Delivery d : batches) {
             claimed.computeIfAbsent(d.batch(), k -> new AtomicInteger()).incrementAndGet();
@@ -375,7 +380,9 @@ public class DeliveryEngine {
     }
 
     private void maintenanceLoop() {
-        sleep(5000);
+        // Often enough that a lease is renewed at least twice before it could run out.
+        sleep(Math.max(100, Math.min(MAINTENANCE_EVERY.toMillis(), settings.lease().toMillis() / 3)));
+        queue.renewLeases(claimId, settings.lease());
         int requeued = queue.requeueExpiredLeases();
         if (requeued > 0) {
             LOG.info(() -> requeued + " batches and deliveries whose lease expired were queued again");

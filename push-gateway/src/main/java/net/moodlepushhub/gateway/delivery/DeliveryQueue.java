@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * The durable delivery queue's operations: claiming work with a lease, recording answers, returning work whose
@@ -41,11 +40,11 @@ public class DeliveryQueue {
      *
      * @param platform the platform
      * @param batches  most batches
+     * @param claimId  the claiming instance's id (see {@link #renewLeases})
      * @param lease    how long they stay ours
      * @return the claimed recipients, batch by batch
      */
-    public List<Delivery> claimBatches(Platform platform, int batches, Duration lease) {
-        String claimId = UUID.randomUUID().toString();
+    public List<Delivery> claimBatches(Platform platform, int batches, String claimId, Duration lease) {
         return db.inTransaction(c -> {
             Instant now = Instant.now();
             List<BatchKey> keys = new ArrayList<>();
@@ -96,11 +95,11 @@ public class DeliveryQueue {
      *
      * @param platform the platform
      * @param limit    most rows
+     * @param claimId  the claiming instance's id (see {@link #renewLeases})
      * @param lease    how long they stay ours
      * @return the claimed deliveries
      */
-    public List<Delivery> claimRows(Platform platform, int limit, Duration lease) {
-        String claimId = UUID.randomUUID().toString();
+    public List<Delivery> claimRows(Platform platform, int limit, String claimId, Duration lease) {
         return db.inTransaction(c -> {
             Instant now = Instant.now();
             List<Long> ids = new ArrayList<>();
@@ -270,6 +269,35 @@ public class DeliveryQueue {
             }
             st.executeBatch();
         }
+    }
+
+    /**
+     * Extends the lease of everything an instance still holds. A lease only has to outlive a dead instance's
+     * work, not the slowest send of a live one: a live instance renews its leases well before they run out, so
+     * work it is still sending (behind a slow push service, or while the database was away) is not handed to
+     * another instance and sent twice.
+     *
+     * @param claimId the instance's claim id
+     * @param lease   how long from now they stay its
+     * @return how many batches and rows were renewed
+     */
+    public int renewLeases(String claimId, Duration lease) {
+        return db.inTransaction(c -> {
+            Timestamp until = Timestamp.from(Instant.now().plus(lease));
+            int n;
+            try (PreparedStatement st = c.prepareStatement("update delivery_batch set lease_until = ? where claim_id = ? and status = 'CLAIMED'")) {
+                st.setTimestamp(1, until);
+                st.setString(2, claimId);
+                n = st.executeUpdate();
+            }
+            // Claimed rows are few (retries); the status index finds them without reading the queued ones.
+            try (PreparedStatement st = c.prepareStatement("update delivery set lease_until = ? where status = 'CLAIMED' and claim_id = ?")) {
+                st.setTimestamp(1, until);
+                st.setString(2, claimId);
+                n += st.executeUpdate();
+            }
+            return n;
+        });
     }
 
     /**

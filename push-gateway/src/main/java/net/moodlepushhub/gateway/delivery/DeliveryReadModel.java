@@ -30,13 +30,42 @@ public class DeliveryReadModel {
     }
 
     /**
+     * A notification as its site sees it.
+     *
+     * @param notificationId its id
+     * @param kind           {@code send} or {@code broadcast}
+     * @param channel        a broadcast's channel, else null
+     * @param recipients     how many recipients it was queued for
+     * @param createdAt      when it was accepted
+     * @param counts         recipients by status (lower case)
+     * @param deliveries     the first 1,000 recipients' states, by recipient
+     */
+    public record NotificationState(String notificationId, String kind, String channel, int recipients, Instant createdAt,
+                                    Map<String, Long> counts, List<RecipientState> deliveries) {
+    }
+
+    /**
+     * A token a push service rejected as dead; the gateway deleted it.
+     *
+     * @param token         the token
+     * @param platform      {@code apns} or {@code fcm}
+     * @param reason        the push service's reason
+     * @param invalidatedAt when
+     */
+    public record InvalidatedToken(String token, String platform, String reason, Instant invalidatedAt) {
+    }
+
+    /**
      * @param siteId         the site (a site only sees its own notifications)
      * @param notificationId the notification
      * @return its summary (null when it is not the site's) and recipient states
      */
-    public Map<String, Object> notificationState(String siteId, String notificationId) {
+    public NotificationState notificationState(String siteId, String notificationId) {
         return db.inTransaction(c -> {
-            Map<String, Object> out = new LinkedHashMap<>();
+            String kind;
+            String channel;
+            int recipients;
+            Instant createdAt;
             try (PreparedStatement st = c.prepareStatement("select kind, channel, recipients, created_at from notification where id = ? and site_id = ?")) {
                 st.setString(1, notificationId);
                 st.setString(2, siteId);
@@ -44,11 +73,10 @@ public class DeliveryReadModel {
                     if (!rs.next()) {
                         return null;
                     }
-                    out.put("notificationId", notificationId);
-                    out.put("kind", rs.getString(1));
-                    out.put("channel", rs.getString(2));
-                    out.put("recipients", rs.getInt(3));
-                    out.put("createdAt", rs.getTimestamp(4).toInstant().toString());
+                    kind = rs.getString(1);
+                    channel = rs.getString(2);
+                    recipients = rs.getInt(3);
+                    createdAt = rs.getTimestamp(4).toInstant();
                 }
             }
             Map<String, Long> counts = new LinkedHashMap<>();
@@ -60,9 +88,8 @@ public class DeliveryReadModel {
                     }
                 }
             }
-            out.put("counts", counts);
-            out.put("deliveries", query(c, "select id, notification_id, recipient, token, platform, status, attempts, last_error, updated_at from delivery where notification_id = ? order by recipient limit 1000", notificationId));
-            return out;
+            return new NotificationState(notificationId, kind, channel, recipients, createdAt, counts,
+                    query(c, "select id, notification_id, recipient, token, platform, status, attempts, last_error, updated_at from delivery where notification_id = ? order by recipient limit 1000", notificationId));
         });
     }
 
@@ -89,20 +116,16 @@ public class DeliveryReadModel {
      * @param limit  most rows
      * @return tokens the push services invalidated, newest first
      */
-    public List<Map<String, Object>> invalidatedTokens(String siteId, int limit) {
+    public List<InvalidatedToken> invalidatedTokens(String siteId, int limit) {
         return db.autoCommit(c -> {
-            List<Map<String, Object>> out = new ArrayList<>();
+            List<InvalidatedToken> out = new ArrayList<>();
             try (PreparedStatement st = c.prepareStatement("select token, platform, reason, invalidated_at from invalidated_token where site_id = ? order by invalidated_at desc limit ?")) {
                 st.setString(1, siteId);
                 st.setInt(2, limit);
                 try (ResultSet rs = st.executeQuery()) {
                     while (rs.next()) {
-                        Map<String, Object> m = new LinkedHashMap<>();
-                        m.put("token", rs.getString(1));
-                        m.put("platform", rs.getString(2).toLowerCase());
-                        m.put("reason", rs.getString(3));
-                        m.put("invalidatedAt", rs.getTimestamp(4).toInstant().toString());
-                        out.add(m);
+                        out.add(new InvalidatedToken(rs.getString(1), rs.getString(2).toLowerCase(), rs.getString(3),
+                                rs.getTimestamp(4).toInstant()));
                     }
                 }
             }

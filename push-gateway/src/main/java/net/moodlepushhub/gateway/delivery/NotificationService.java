@@ -11,7 +11,6 @@ import net.moodlepushhub.gateway.provider.Platform;
 import net.moodlepushhub.gateway.tokens.DeviceTokens;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +47,30 @@ public class NotificationService {
     net.moodlepushhub.gateway.quota.UserQuota userQuota;
 
     /** The answer to a send: the notification id (null when no recipient was reachable) and one result per recipient. */
-    public record Accepted(String notificationId, int queued, List<Map<String, Object>> recipients) {
+    public record Accepted(String notificationId, int queued, List<RecipientResult> recipients) {
+    }
+
+    /**
+     * What became of one recipient of a send request.
+     *
+     * @param token     the token as sent
+     * @param status    {@code queued}, {@code not_registered} (not a confirmed token of the site) or {@code duplicate}
+     *                  (the same token earlier in the request)
+     * @param recipient the recipient's index in the request, for a queued one (its key in the notification's status)
+     */
+    public record RecipientResult(String token, String status, Integer recipient) {
+
+        static RecipientResult queued(String token, int index) {
+            return new RecipientResult(token, "queued", index);
+        }
+
+        static RecipientResult notRegistered(String token) {
+            return new RecipientResult(token, "not_registered", null);
+        }
+
+        static RecipientResult duplicate(String token) {
+            return new RecipientResult(token, "duplicate", null);
+        }
     }
 
     /**
@@ -71,7 +93,7 @@ public class NotificationService {
         limiter.require(caller.siteId(), limits.notificationsPerDay(caller.siteId()), tokens.size());
         String id = UUID.randomUUID().toString();
         Set<String> unique = new LinkedHashSet<>(tokens);
-        List<Map<String, Object>> results = new ArrayList<>(tokens.size());
+        List<RecipientResult> results = new ArrayList<>(tokens.size());
         int queued = db.inTransaction(c -> {
             results.clear(); // a deadlock victim's transaction runs again
             Map<String, Platform> confirmed = store.confirmedTokens(c, caller.siteId(), unique);
@@ -79,18 +101,14 @@ public class NotificationService {
             Set<String> seen = new java.util.HashSet<>();
             for (int i = 0; i < tokens.size(); i++) {
                 String token = tokens.get(i);
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("token", token);
                 if (!seen.add(token)) {
-                    r.put("status", "duplicate");
+                    results.add(RecipientResult.duplicate(token));
                 } else if (confirmed.containsKey(token)) {
                     targets.add(new NotificationWrites.Target(i, token, confirmed.get(token)));
-                    r.put("status", "queued");
-                    r.put("recipient", i);
+                    results.add(RecipientResult.queued(token, i));
                 } else {
-                    r.put("status", "not_registered");
+                    results.add(RecipientResult.notRegistered(token));
                 }
-                results.add(r);
             }
             if (!targets.isEmpty()) {
                 store.insertNotification(c, id, caller.siteId(), "send", null, message, targets);

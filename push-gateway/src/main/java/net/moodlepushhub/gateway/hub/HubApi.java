@@ -1,5 +1,6 @@
 package net.moodlepushhub.gateway.hub;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -20,6 +21,7 @@ import java.util.List;
  * mapper): a {@code 503} is what makes {@link HubConnection} try the next hub, and each caller decides what the
  * other statuses mean; bodies are read as the records below.</p>
  */
+@ApplicationScoped
 @Path("/")
 public interface HubApi {
 

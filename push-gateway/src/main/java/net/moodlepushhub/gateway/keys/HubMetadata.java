@@ -1,6 +1,9 @@
 package net.moodlepushhub.gateway.keys;
 
 import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import net.moodlepushhub.gateway.GatewaySettings;
@@ -10,6 +13,8 @@ import net.moodlepushhub.gateway.hub.HubConnection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -21,7 +26,9 @@ import java.util.logging.Logger;
  * So, unless {@code gateway.keys.issuer} sets it, the issuer is read from the hub's metadata
  * ({@code GET /.well-known/moodle-push-hub}) at start, and read again when a key names another issuer (at most
  * once per {@code gateway.keys.jwks-refresh-min-interval}: the hub may have been reconfigured, or unreachable
- * at start). Until the metadata has been read, the hub URL is assumed, as before the metadata existed.</p>
+ * at start). Until the metadata has been read, the hub URL is assumed, as before the metadata existed, and it is
+ * tried again every {@link #UNREAD_RETRY} in the background: a gateway started before its hub (as {@code ./run}
+ * starts them, side by side) learns the issuer as soon as the hub answers, not at the first key that names it.</p>
  */
 @ApplicationScoped
 public class HubMetadata {
@@ -40,6 +47,15 @@ public class HubMetadata {
 
     @Inject
     HubConnection hub;
+
+    /** How often metadata not read yet is tried again. */
+    static final Duration UNREAD_RETRY = Duration.ofSeconds(5);
+
+    @Resource
+    ManagedScheduledExecutorService scheduler;
+
+    private volatile ScheduledFuture<?> retry;
+    private volatile boolean read;
 
     private Clock clock = Clock.systemUTC();
     private volatile Issuer current;
@@ -73,6 +89,27 @@ public class HubMetadata {
         }
         current = new Issuer(settings.hubUrl(), "gateway.hub-url (the hub's metadata not read yet)");
         fetch();
+        if (!read && scheduler != null) {
+            retry = scheduler.scheduleWithFixedDelay(this::retryUnread, UNREAD_RETRY.toMillis(), UNREAD_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        ScheduledFuture<?> task = retry;
+        if (task != null) {
+            task.cancel(false);
+        }
+    }
+
+    private void retryUnread() {
+        if (!read) {
+            fetch();
+        }
+        ScheduledFuture<?> task = retry;
+        if (read && task != null) {
+            task.cancel(false);
+        }
     }
 
     /** @return the issuer keys must carry */
@@ -127,6 +164,7 @@ public class HubMetadata {
                 return;
             }
             hubAudience = body.audience();
+            read = true;
             Issuer previous = current;
             current = new Issuer(issuer, "the hub's metadata, " + url);
             if (!issuer.equals(previous.issuer())) {

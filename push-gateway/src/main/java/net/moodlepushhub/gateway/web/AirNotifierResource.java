@@ -1,5 +1,6 @@
 package net.moodlepushhub.gateway.web;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonObject;
 import jakarta.ws.rs.Consumes;
@@ -30,6 +31,7 @@ import java.util.Map;
  * {@code shared/moodle-airnotifier-protocol.md}): form fields arrive as multipart or URL-encoded, the push body
  * is JSON whatever the Content-Type, the key comes in {@code X-AN-APP-KEY}.
  */
+@ApplicationScoped
 @Path("/")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "airnotifier")

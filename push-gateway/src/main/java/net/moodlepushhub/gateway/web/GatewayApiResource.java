@@ -1,5 +1,6 @@
 package net.moodlepushhub.gateway.web;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
@@ -31,13 +32,13 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
  * The gateway's own JSON API beside the AirNotifier one: device tokens, channels, sends to up to 1,000
  * recipients with a result per recipient, broadcasts, delivery status, failures and retries.
  */
+@ApplicationScoped
 @Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -72,7 +73,7 @@ public class GatewayApiResource {
      * @param queued         how many recipients were queued
      * @param recipients     each recipient's token and status (queued, not_registered, duplicate)
      */
-    public record Sent(String notificationId, int queued, List<Map<String, Object>> recipients) {
+    public record Sent(String notificationId, int queued, List<NotificationService.RecipientResult> recipients) {
     }
 
     /**
@@ -107,7 +108,7 @@ public class GatewayApiResource {
      *
      * @param tokens newest first
      */
-    public record InvalidatedTokens(List<Map<String, Object>> tokens) {
+    public record InvalidatedTokens(List<DeliveryReadModel.InvalidatedToken> tokens) {
     }
 
     @Inject
@@ -193,9 +194,8 @@ public class GatewayApiResource {
     @Path("notifications/{id}")
     @Operation(summary = "A notification's per-recipient delivery status")
     @RequiresScope(AccessKeyKind.Scope.SEND)
-    public Map<String, Object> status(@PathParam("id") String id) {
-        // The view is the delivery read model's (its shape follows the delivery statuses).
-        Map<String, Object> state = deliveries.notificationState(caller.get().siteId(), id);
+    public DeliveryReadModel.NotificationState status(@PathParam("id") String id) {
+        DeliveryReadModel.NotificationState state = deliveries.notificationState(caller.get().siteId(), id);
         if (state == null) {
             throw Problem.of(GatewayProblem.NOTIFICATION_NOT_FOUND, "This site has no notification with this id.").toException();
         }

@@ -1,5 +1,6 @@
 package net.moodlepushhub.gateway.web;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -9,6 +10,7 @@ import jakarta.ws.rs.core.MediaType;
 /**
  * {@code GET /}: Moodle's {@code check_configuration()} treats a 200 here as "the push server is online".
  */
+@ApplicationScoped
 @Path("/")
 public class RootResource {
 

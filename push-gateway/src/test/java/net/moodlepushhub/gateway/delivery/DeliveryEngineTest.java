@@ -148,14 +148,14 @@ class DeliveryEngineTest {
         }
 
         @Override
-        public synchronized List<Delivery> claimBatches(Platform platform, int batches, Duration lease) {
+        public synchronized List<Delivery> claimBatches(Platform platform, int batches, String claimId, Duration lease) {
             List<Delivery> out = pending.getOrDefault(platform, new ArrayList<>());
             pending.remove(platform);
             return out;
         }
 
         @Override
-        public List<Delivery> claimRows(Platform platform, int limit, Duration lease) {
+        public List<Delivery> claimRows(Platform platform, int limit, String claimId, Duration lease) {
             return List.of();
         }
 
@@ -167,6 +167,11 @@ class DeliveryEngineTest {
 
         @Override
         public int requeueExpiredLeases() {
+            return 0;
+        }
+
+        @Override
+        public int renewLeases(String claimId, Duration lease) {
             return 0;
         }
 

@@ -36,6 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DeliveryQueueDatabaseTest {
 
     static final String MARIADB = System.getProperty("it.db.server", "jdbc:mariadb://127.0.0.1:3306/");
+    /** The claiming instance. */
+    static final String GW = "gateway-1";
     static final NotificationMessage MESSAGE = new NotificationMessage("Hello", null, null, null, null, Priority.HIGH, null, null);
 
     @ParameterizedTest
@@ -50,11 +52,11 @@ class DeliveryQueueDatabaseTest {
             assertThat(recipients).isEqualTo(2500);
             assertThat(f.count("select count(*) from delivery_batch where notification_id = 'b1'")).isEqualTo(3);
 
-            List<Delivery> apns = f.queue.claimBatches(Platform.APNS, 5, Duration.ofMinutes(1));
+            List<Delivery> apns = f.queue.claimBatches(Platform.APNS, 5, GW, Duration.ofMinutes(1));
             assertThat(apns).hasSize(1700).allMatch(d -> d.platform() == Platform.APNS);
             assertThat(apns.stream().map(Delivery::batch).distinct()).hasSize(2);
-            assertThat(f.queue.claimBatches(Platform.APNS, 5, Duration.ofMinutes(1))).as("claimed once").isEmpty();
-            List<Delivery> fcm = f.queue.claimBatches(Platform.FCM, 5, Duration.ofMinutes(1));
+            assertThat(f.queue.claimBatches(Platform.APNS, 5, GW, Duration.ofMinutes(1))).as("claimed once").isEmpty();
+            List<Delivery> fcm = f.queue.claimBatches(Platform.FCM, 5, GW, Duration.ofMinutes(1));
             assertThat(fcm).hasSize(800);
 
             // Half the first APNs batch answered (one to retry), then the instance dies.
@@ -69,14 +71,14 @@ class DeliveryQueueDatabaseTest {
             f.expireLeases();
             assertThat(f.queue.requeueExpiredLeases()).isEqualTo(3);
 
-            List<Delivery> again = f.queue.claimBatches(Platform.APNS, 5, Duration.ofMinutes(1));
+            List<Delivery> again = f.queue.claimBatches(Platform.APNS, 5, GW, Duration.ofMinutes(1));
             assertThat(again).hasSize(1700 - 500);
             Set<Long> answered = new HashSet<>();
             answers.forEach(r -> answered.add(r.delivery().id()));
             assertThat(again).noneMatch(d -> answered.contains(d.id()));
 
             // The retry is claimed on its own, outside its batch, with the attempt counted.
-            List<Delivery> retries = f.queue.claimRows(Platform.APNS, 10, Duration.ofMinutes(1));
+            List<Delivery> retries = f.queue.claimRows(Platform.APNS, 10, GW, Duration.ofMinutes(1));
             assertThat(retries).singleElement().satisfies(d -> {
                 assertThat(d.id()).isEqualTo(ofFirst.get(0).id());
                 assertThat(d.batchSeq()).isNull();
@@ -85,7 +87,7 @@ class DeliveryQueueDatabaseTest {
 
             // Deferred: queued again without an attempt.
             f.queue.record(List.of(new DeliveryQueue.Deferred(retries.get(0), Instant.now().minusSeconds(1))), List.of());
-            assertThat(f.queue.claimRows(Platform.APNS, 10, Duration.ofMinutes(1))).singleElement().satisfies(d -> assertThat(d.attempts()).isEqualTo(1));
+            assertThat(f.queue.claimRows(Platform.APNS, 10, GW, Duration.ofMinutes(1))).singleElement().satisfies(d -> assertThat(d.attempts()).isEqualTo(1));
 
             // The last answers delete their batch.
             List<DeliveryQueue.Result> rest = new ArrayList<>();
@@ -110,7 +112,37 @@ class DeliveryQueueDatabaseTest {
             });
             assertThat(f.count("select count(*) from delivery where notification_id = 's1'")).isEqualTo(1000);
             assertThat(f.count("select count(*) from delivery_batch where notification_id = 's1'")).isEqualTo(2);
-            assertThat(f.queue.claimBatches(Platform.FCM, 5, Duration.ofMinutes(1))).hasSize(500).allMatch(d -> d.recipient() % 2 == 1);
+            assertThat(f.queue.claimBatches(Platform.FCM, 5, GW, Duration.ofMinutes(1))).hasSize(500).allMatch(d -> d.recipient() % 2 == 1);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "mariadb"})
+    void aLiveInstanceRenewsItsLeasesSoWhatItStillHoldsIsNotHandedToAnother(String kind, @TempDir Path dir) throws Exception {
+        try (Fixture f = new Fixture(kind, dir)) {
+            for (int i = 0; i < 1500; i++) {
+                f.token("site", "tok-" + i, Platform.APNS);
+            }
+            f.writes.insertBroadcast("b1", "site", "default", true, MESSAGE);
+            List<Delivery> held = f.queue.claimBatches(Platform.APNS, 5, GW, Duration.ofMinutes(1));
+            assertThat(held).hasSize(1500);
+            // One recipient answered with a retry, claimed on its own row by the same instance.
+            f.queue.record(List.of(new DeliveryQueue.Retry(held.get(0), Instant.now().minusSeconds(1), "TooManyRequests")), List.of());
+            assertThat(f.queue.claimRows(Platform.APNS, 10, GW, Duration.ofMinutes(1))).hasSize(1);
+
+            // The sends take longer than the lease (a slow push service, a database outage): the instance is alive
+            // and renews, so nothing it holds is returned to the queue.
+            f.expireLeases();
+            assertThat(f.queue.renewLeases("gateway-2", Duration.ofMinutes(1))).as("another instance's renewal").isZero();
+            assertThat(f.queue.renewLeases(GW, Duration.ofMinutes(1))).as("two batches and one row renewed").isEqualTo(3);
+            assertThat(f.queue.requeueExpiredLeases()).isZero();
+            assertThat(f.queue.claimBatches(Platform.APNS, 5, "gateway-2", Duration.ofMinutes(1))).isEmpty();
+            assertThat(f.queue.claimRows(Platform.APNS, 10, "gateway-2", Duration.ofMinutes(1))).isEmpty();
+
+            // Once it stops renewing (it died), its work goes back to the queue.
+            f.expireLeases();
+            assertThat(f.queue.requeueExpiredLeases()).isEqualTo(3);
+            assertThat(f.queue.claimBatches(Platform.APNS, 5, "gateway-2", Duration.ofMinutes(1))).hasSize(1499);
         }
     }
 
@@ -164,6 +196,7 @@ class DeliveryQueueDatabaseTest {
             db.inTransaction(c -> {
                 try (Statement st = c.createStatement()) {
                     st.executeUpdate("update delivery_batch set lease_until = '2000-01-01 00:00:00' where status = 'CLAIMED'");
+                    st.executeUpdate("update delivery set lease_until = '2000-01-01 00:00:00' where status = 'CLAIMED'");
                     return null;
                 }
             });
