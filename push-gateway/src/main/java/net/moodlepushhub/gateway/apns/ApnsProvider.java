@@ -505,6 +505,19 @@ public final class ApnsProvider implements PushProvider {
         }
 
         /**
+         * Which TLS implementation Pushy will use: BoringSSL through netty-tcnative when its native library loads
+         * on this platform (it costs far less CPU per send), the JDK's otherwise.
+         *
+         * @return a description for the log
+         */
+        static String tlsImplementation() {
+            if (io.netty.handler.ssl.OpenSsl.isAvailable()) {
+                return "BoringSSL (netty-tcnative, " + io.netty.handler.ssl.OpenSsl.versionString() + ")";
+            }
+            return "the JDK (netty-tcnative not loaded: " + io.netty.handler.ssl.OpenSsl.unavailabilityCause() + ")";
+        }
+
+        /**
          * @return the provider with its connected-on-demand APNs client
          * @throws ProviderConfigurationException when credentials are missing, ambiguous or unreadable
          */
@@ -546,6 +559,7 @@ public final class ApnsProvider implements PushProvider {
                             new io.netty.util.concurrent.DefaultThreadFactory("apns-event-loop", true));
                     cb.setEventLoopGroup(loops);
                 }
+                LOG.info(() -> "APNs client for " + host + ":" + port + ", TLS by " + tlsImplementation());
                 try {
                     return new ApnsProvider(this, cb.build(), loops);
                 } catch (RuntimeException | javax.net.ssl.SSLException e) {
