@@ -282,22 +282,25 @@ public class DeliveryQueue {
      * @return how many batches and rows were renewed
      */
     public int renewLeases(String claimId, Duration lease) {
-        return db.inTransaction(c -> {
-            Timestamp until = Timestamp.from(Instant.now().plus(lease));
-            int n;
+        Timestamp until = Timestamp.from(Instant.now().plus(lease));
+        // Two single statements, each its own transaction: renewal never holds locks on batches while it waits for
+        // rows (the recorder takes them the other way round), and each finds its rows through an index.
+        int batches = db.autoCommit(c -> {
             try (PreparedStatement st = c.prepareStatement("update delivery_batch set lease_until = ? where claim_id = ? and status = 'CLAIMED'")) {
                 st.setTimestamp(1, until);
                 st.setString(2, claimId);
-                n = st.executeUpdate();
+                return st.executeUpdate();
             }
-            // Claimed rows are few (retries); the status index finds them without reading the queued ones.
+        });
+        // Claimed rows are few (retries); the status index finds them without reading the queued ones.
+        int rows = db.autoCommit(c -> {
             try (PreparedStatement st = c.prepareStatement("update delivery set lease_until = ? where status = 'CLAIMED' and claim_id = ?")) {
                 st.setTimestamp(1, until);
                 st.setString(2, claimId);
-                n += st.executeUpdate();
+                return st.executeUpdate();
             }
-            return n;
         });
+        return batches + rows;
     }
 
     /**
