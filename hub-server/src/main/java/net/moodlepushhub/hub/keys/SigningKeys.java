@@ -132,11 +132,10 @@ public class SigningKeys {
         if (current != null && isFresh(current, clock.instant())) {
             return current;
         }
-        if (current != null && !rotation.tryLock()) {
-            return current;
-        }
         if (current == null) {
             rotation.lock();
+        } else if (!rotation.tryLock()) {
+            return current;
         }
         try {
             Instant now = clock.instant();
