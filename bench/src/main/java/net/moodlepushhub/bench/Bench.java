@@ -98,8 +98,8 @@ public final class Bench {
         }
     }
 
-    /** Notifications the gateway is warmed with before it is measured (enough for the JIT to settle). */
-    static final int GATEWAY_WARMUP = Integer.getInteger("bench.gateway.warmup", 60_000);
+    /** Notifications per warm-up round of the gateway; rounds run until its JIT has settled ({@link JitSettling}). */
+    static final int GATEWAY_WARMUP = Integer.getInteger("bench.gateway.warmup", 20_000);
 
     /** Gateway accept and delivery rates against Pushy sending directly to the same MockApnsServer. */
     static void gateway(Path root, int n) throws Exception {
@@ -110,19 +110,22 @@ public final class Bench {
             List<String> warmup = stack.seedTokens((String) site.get("siteId"), Math.max(1000, GATEWAY_WARMUP / 10));
             String siteKey = (String) site.get("siteKey");
 
-            double direct = pushyDirect(stack.apns, tokens);
+            Direct baseline = pushyDirect(stack.apns, tokens);
+            double direct = baseline.rate();
 
-            // Warm the gateway up (JIT, pools, HTTP/2 connections) as much as Pushy was, on other devices; not
-            // measured. The warm-up devices are sent to repeatedly, in the measured request shape.
-            int warm = stack.apns.acceptedCount();
+            // Warm the gateway up (JIT, pools, HTTP/2 connections) until its JIT has settled, as Pushy was, on
+            // other devices; not measured. The warm-up devices are sent to repeatedly, in the measured request shape.
             List<String> warmBatches = batches(warmup, GATEWAY_WARMUP);
-            rate(warmBatches.size(), 4, i -> {
-                HttpJson.Answer a = stack.gatewayApi.send("POST", "api/v1/notifications", warmBatches.get(i), siteKey);
-                if (a.status() != 202) {
-                    throw new IllegalStateException(a.toString());
-                }
+            JitSettling.Result gatewayWarmup = JitSettling.warm(stack.gateway.pid(), () -> {
+                int warm = stack.apns.acceptedCount();
+                rate(warmBatches.size(), 4, i -> {
+                    HttpJson.Answer a = stack.gatewayApi.send("POST", "api/v1/notifications", warmBatches.get(i), siteKey);
+                    if (a.status() != 202) {
+                        throw new IllegalStateException(a.toString());
+                    }
+                });
+                waitFor(() -> stack.apns.acceptedCount() - warm >= GATEWAY_WARMUP, Duration.ofMinutes(5));
             });
-            waitFor(() -> stack.apns.acceptedCount() - warm >= GATEWAY_WARMUP, Duration.ofMinutes(5));
 
             int before = stack.apns.acceptedCount();
             List<String> batches = batches(tokens, n);
@@ -138,8 +141,8 @@ public final class Bench {
             double deliveredRate = n / seconds(start);
             String cpuLine = cpu.per("notification", n);
             System.out.printf(Locale.ROOT, "%ngateway: %,d notifications to MockApnsServer (TLS, HTTP/2, token auth, accept-all), batches of 1,000, 4 clients, MariaDB;"
-                    + " gateway warmed with %,d, Pushy with %,d%n", n, GATEWAY_WARMUP, DIRECT_WARMUP);
-            System.out.printf(Locale.ROOT, "  baseline  Pushy direct (median of 3)   : %8.0f /s%n", direct);
+                    + " both sides warmed until their JIT settled: gateway %s of %,d, Pushy %s%n", n, gatewayWarmup.describe(), GATEWAY_WARMUP, baseline.warmup().describe());
+            System.out.printf(Locale.ROOT, "  baseline  Pushy direct (median of 5)   : %8.0f /s%n", direct);
             System.out.printf(Locale.ROOT, "  gateway   accepted (HTTP API, durable) : %8.0f /s   ratio to direct %.3f   (aim >= 30,000 /s)%n", acceptRate, acceptRate / direct);
             System.out.printf(Locale.ROOT, "  gateway   delivered (at the mock)      : %8.0f /s   ratio to direct %.3f   (aim >= 0.5)%n", deliveredRate, deliveredRate / direct);
             System.out.println(cpuLine);
@@ -166,19 +169,20 @@ public final class Bench {
         try (Stack stack = Stack.start(root, true)) {
             Map<String, Object> site = stack.registerSite("/broadcast");
             List<String> tokens = stack.seedTokens((String) site.get("siteId"), devices);
-            double direct = pushyDirect(stack.apns, tokens);
-            // Warm the gateway's broadcast path up on another site, as Pushy was warmed; not measured.
+            Direct baseline = pushyDirect(stack.apns, tokens);
+            double direct = baseline.rate();
+            // Warm the gateway's broadcast path up on another site until its JIT has settled, as Pushy was; not measured.
             Map<String, Object> warmSite = stack.registerSite("/broadcast-warmup");
-            int warmDevices = Math.max(1000, GATEWAY_WARMUP / 3);
+            int warmDevices = Math.max(1000, GATEWAY_WARMUP);
             stack.seedTokens((String) warmSite.get("siteId"), warmDevices);
-            for (int r = 0; r < 3; r++) {
+            JitSettling.Result gatewayWarmup = JitSettling.warm(stack.gateway.pid(), () -> {
                 int warm = stack.apns.acceptedCount();
                 HttpJson.Answer w = stack.gatewayApi.send("POST", "api/v1/broadcasts", "{\"alert\":\"Warm-up\"}", (String) warmSite.get("siteKey"));
                 if (w.status() != 202) {
                     throw new IllegalStateException(w.toString());
                 }
                 waitFor(() -> stack.apns.acceptedCount() - warm >= warmDevices, Duration.ofMinutes(5));
-            }
+            });
             long rssBefore = stack.gatewayRssKb();
             int before = stack.apns.acceptedCount();
             CpuMeter cpu = new CpuMeter(stack).start();
@@ -195,8 +199,9 @@ public final class Bench {
             }, Duration.ofMinutes(10));
             double total = seconds(start);
             String cpuLine = cpu.per("device", devices);
-            System.out.printf(Locale.ROOT, "%nbroadcast: one request to %,d registered devices (gateway warmed with 3 broadcasts to %,d, Pushy with %,d sends)%n", devices, warmDevices, DIRECT_WARMUP);
-            System.out.printf(Locale.ROOT, "  baseline  Pushy direct, same devices  : %8.2f s (median of 3)%n", devices / direct);
+            System.out.printf(Locale.ROOT, "%nbroadcast: one request to %,d registered devices (both sides warmed until their JIT settled: gateway %s of a broadcast to %,d devices, Pushy %s)%n",
+                    devices, gatewayWarmup.describe(), warmDevices, baseline.warmup().describe());
+            System.out.printf(Locale.ROOT, "  baseline  Pushy direct, same devices  : %8.2f s (median of 5)%n", devices / direct);
             System.out.printf(Locale.ROOT, "  gateway   request accepted after     : %8.2f s%n", accepted);
             System.out.printf(Locale.ROOT, "  gateway   last delivery after        : %8.2f s   ratio to direct %.3f   (aim <= 2 and < 10 s)%n", total, total / (devices / direct));
             System.out.printf(Locale.ROOT, "  gateway   peak RSS during broadcast  : %8.0f MiB (%s; %.0f MiB before)%n", peakRss[0] / 1024.0, stack.gatewayHeap(), rssBefore / 1024.0);
@@ -441,15 +446,23 @@ public final class Bench {
     }
 
 
-    /** Sends Pushy warms up with before its measured trials (JIT, connections), as the gateway is warmed. */
+    /** Sends per warm-up round of Pushy direct; rounds run until this JVM's JIT has settled ({@link JitSettling}). */
     static final int DIRECT_WARMUP = Integer.getInteger("bench.direct.warmup", 20_000);
 
+    /** Fewest sends in one timed trial of Pushy direct. */
+    static final int DIRECT_TRIAL = Integer.getInteger("bench.direct.trial", 100_000);
+
+    /** The baseline's rate and how it was warmed. */
+    record Direct(double rate, JitSettling.Result warmup) {
+    }
+
     /**
-     * Pushy's own client sending straight to the mock, the baseline for delivery throughput: warmed with
-     * {@link #DIRECT_WARMUP} sends, then three timed trials over {@code tokens}; the median trial's rate. The mock
-     * and its handler are the ones the gateway sends to.
+     * Pushy's own client sending straight to the mock, the baseline for delivery throughput: warmed in rounds of
+     * {@link #DIRECT_WARMUP} sends until this JVM's JIT has settled (the gateway is warmed the same way), then three
+     * timed trials over {@code tokens}; the median trial's rate. The mock and its handler are the ones the gateway
+     * sends to.
      */
-    static double pushyDirect(MockApnsFixture apns, List<String> tokens) throws Exception {
+    static Direct pushyDirect(MockApnsFixture apns, List<String> tokens) throws Exception {
         ApnsClient client = new ApnsClientBuilder()
                 .setApnsServer("127.0.0.1", apns.port())
                 .setTrustedServerCertificateChain(apns.serverCertificate())
@@ -462,15 +475,21 @@ public final class Bench {
             for (int i = 0; i < DIRECT_WARMUP; i++) {
                 warm.add(tokens.get(i % tokens.size()));
             }
-            directTrial(client, apns, warm, payload);
-            double[] trials = new double[3];
+            JitSettling.Result warmup = JitSettling.warm(ProcessHandle.current().pid(), () -> directTrial(client, apns, warm, payload));
+            // A trial of a second or less moved by 2x between runs (a GC, MariaDB's purge after the seeding): five
+            // trials of at least DIRECT_TRIAL sends each, and the median.
+            List<String> trial = new ArrayList<>(Math.max(DIRECT_TRIAL, tokens.size()));
+            for (int i = 0; i < Math.max(DIRECT_TRIAL, tokens.size()); i++) {
+                trial.add(tokens.get(i % tokens.size()));
+            }
+            double[] trials = new double[5];
             for (int t = 0; t < trials.length; t++) {
-                trials[t] = directTrial(client, apns, tokens, payload);
+                trials[t] = directTrial(client, apns, trial, payload);
             }
             java.util.Arrays.sort(trials);
-            System.out.printf(Locale.ROOT, "  (Pushy direct, %,d warm-up sends, trials %.0f / %.0f / %.0f per s; median used)%n",
-                    DIRECT_WARMUP, trials[0], trials[1], trials[2]);
-            return trials[1];
+            System.out.printf(Locale.ROOT, "  (Pushy direct, warmed %s of %,d sends; 5 trials of %,d sends: %.0f / %.0f / %.0f / %.0f / %.0f per s; median used)%n",
+                    warmup.describe(), DIRECT_WARMUP, trial.size(), trials[0], trials[1], trials[2], trials[3], trials[4]);
+            return new Direct(trials[2], warmup);
         } finally {
             client.close().get();
         }

@@ -21,6 +21,7 @@ final class CpuMeter {
     private final Map<String, Long> start = new LinkedHashMap<>();
     private long machineStart;
     private long idleStart;
+    private Map<String, Long> gatewayThreadsStart = Map.of();
 
     CpuMeter(Stack stack) {
         if (stack.gateway != null) {
@@ -40,6 +41,7 @@ final class CpuMeter {
         long[] m = machine();
         machineStart = m[0];
         idleStart = m[1];
+        gatewayThreadsStart = threads(pids.getOrDefault("gateway", 0L));
         return this;
     }
 
@@ -62,7 +64,44 @@ final class CpuMeter {
         double other = Math.max(0, machineTicks - idle - accounted);
         line.append(String.format(Locale.ROOT, " other %.0f; machine idle %.0f %%", other / HZ * 1e6 / operations,
                 machineTicks == 0 ? 0 : 100 * idle / machineTicks));
+        if (pids.containsKey("gateway")) {
+            line.append(String.format(Locale.ROOT, "%n  cpu       gateway by thread (us per %s):", what));
+            Map<String, Long> end = threads(pids.get("gateway"));
+            end.entrySet().stream()
+                    .map(e -> Map.entry(e.getKey(), e.getValue() - gatewayThreadsStart.getOrDefault(e.getKey(), 0L)))
+                    .filter(e -> e.getValue() > 0)
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .limit(8)
+                    .forEach(e -> line.append(String.format(Locale.ROOT, " %s %.1f,", e.getKey(), e.getValue() / HZ * 1e6 / operations)));
+        }
         return line.toString();
+    }
+
+    /**
+     * CPU ticks of a process's threads, summed by thread name without its number (so that the JIT compiler,
+     * the APNs event loops or the request threads show as one each): whether the JIT is still compiling in a
+     * measured stretch, and which of the gateway's jobs the CPU went to.
+     */
+    static Map<String, Long> threads(long pid) {
+        Map<String, Long> byName = new java.util.TreeMap<>();
+        if (pid <= 0) {
+            return byName;
+        }
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            tasks.forEach(t -> {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[-#_ ]?\\d+$", "");
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    byName.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                } catch (Exception e) {
+                    // the thread ended meanwhile
+                }
+            });
+        } catch (Exception e) {
+            // the process ended
+        }
+        return byName;
     }
 
     private static long ticks(long pid) {

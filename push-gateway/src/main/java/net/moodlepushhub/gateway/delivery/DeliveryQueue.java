@@ -117,7 +117,7 @@ public class DeliveryQueue {
             if (ids.isEmpty()) {
                 return claimed;
             }
-            Sql.updateIn(c, "update delivery set status = 'CLAIMED', claim_id = ?, lease_until = ? where status = 'QUEUED' and id in ", ids,
+            Sql.updateIdRanges(c, "update delivery set status = 'CLAIMED', claim_id = ?, lease_until = ? where status = 'QUEUED' and", ids,
                     claimId, Timestamp.from(now.plus(lease)));
             try (PreparedStatement st = c.prepareStatement("select id, notification_id, recipient, site_id, token, platform, attempts, batch_seq from delivery where id in " + Sql.placeholders(ids.size()))) {
                 for (int i = 0; i < ids.size(); i++) {
@@ -250,8 +250,8 @@ public class DeliveryQueue {
                     invalidated.executeBatch();
                 }
             }
-            Sql.updateIn(c, "update delivery set status = 'DELIVERED', attempts = attempts + 1, claim_id = null, lease_until = null, updated_at = ? where id in ", delivered, now);
-            Sql.updateIn(c, "update delivery set status = 'HELD', claim_id = null, lease_until = null, updated_at = ? where id in ", held, now);
+            Sql.updateIdRanges(c, "update delivery set status = 'DELIVERED', attempts = attempts + 1, claim_id = null, lease_until = null, updated_at = ? where", delivered, now);
+            Sql.updateIdRanges(c, "update delivery set status = 'HELD', claim_id = null, lease_until = null, updated_at = ? where", held, now);
             deleteBatches(c, completed);
             return null;
         });

@@ -67,8 +67,8 @@ public class NotificationWrites {
     }
 
     /**
-     * Stores a notification, its recipients and their batches in the caller's transaction: one multi-row
-     * statement per 1,000 recipients.
+     * Stores a notification, its recipients and their batches in the caller's transaction: one bulk statement
+     * per 1,000 recipients.
      *
      * @param c       the transaction
      * @param id      the notification id
@@ -92,29 +92,28 @@ public class NotificationWrites {
             seqs[i] = seq(index / BATCH_SIZE, p);
             batches.computeIfAbsent(seqs[i], s -> new int[]{p.ordinal(), 0})[1]++;
         }
-        // What every row of the notification shares is written into the statement once per row as a literal (the
-        // time, formatted here from our own clock), not bound as parameters: the driver encodes each bound
+        // One batched statement, which the MariaDB driver sends as a single COM_STMT_BULK_EXECUTE: the server parses
+        // it once, not a thousand-row VALUES list of literals per request (a fifth of MariaDB's CPU went to parsing
+        // those). What every row shares is in the statement's text, not bound per row: the driver encodes each bound
         // timestamp through a Calendar, two per recipient, which cost more than the rest of the row.
-        String rowTail = ", 'QUEUED', 0, " + sqlTimestamp(now) + ", " + sqlTimestamp(now) + ", ?)";
-        for (int from = 0; from < targets.size(); from += BATCH_SIZE) {
-            int to = Math.min(targets.size(), from + BATCH_SIZE);
-            StringBuilder sql = new StringBuilder(160 + (to - from) * (rowTail.length() + 16))
-                    .append("insert into delivery (notification_id, recipient, site_id, token, platform, status, attempts, next_attempt_at, updated_at, batch_seq) values ");
-            for (int i = from; i < to; i++) {
-                sql.append(i == from ? "(?, ?, ?, ?, ?" : ",(?, ?, ?, ?, ?").append(rowTail);
-            }
-            try (PreparedStatement st = c.prepareStatement(sql.toString())) {
-                int p = 1;
-                for (int i = from; i < to; i++) {
-                    Target t = targets.get(i);
-                    st.setString(p++, id);
-                    st.setLong(p++, t.recipient());
-                    st.setString(p++, siteId);
-                    st.setString(p++, t.token());
-                    st.setString(p++, t.platform().name());
-                    st.setInt(p++, seqs[i]);
+        String sql = "insert into delivery (notification_id, recipient, site_id, token, platform, status, attempts, next_attempt_at, updated_at, batch_seq) values (?, ?, ?, ?, ?, 'QUEUED', 0, "
+                + sqlTimestamp(now) + ", " + sqlTimestamp(now) + ", ?)";
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            for (int i = 0; i < targets.size(); i++) {
+                Target t = targets.get(i);
+                st.setString(1, id);
+                st.setLong(2, t.recipient());
+                st.setString(3, siteId);
+                st.setString(4, t.token());
+                st.setString(5, t.platform().name());
+                st.setInt(6, seqs[i]);
+                st.addBatch();
+                if ((i + 1) % BATCH_SIZE == 0) {
+                    st.executeBatch();
                 }
-                st.executeUpdate();
+            }
+            if (targets.size() % BATCH_SIZE != 0) {
+                st.executeBatch();
             }
         }
         try (PreparedStatement st = c.prepareStatement("insert into delivery_batch (notification_id, seq, site_id, platform, recipients, status, created_at) values (?, ?, ?, ?, ?, 'QUEUED', ?)")) {

@@ -118,6 +118,45 @@ class DeliveryQueueDatabaseTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"h2", "mariadb"})
+    void answersOfEveryKindInterleavedMarkEachRecipientWithItsOwn(String kind, @TempDir Path dir) throws Exception {
+        try (Fixture f = new Fixture(kind, dir)) {
+            List<NotificationWrites.Target> targets = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                targets.add(new NotificationWrites.Target(i, "t" + i, Platform.APNS));
+            }
+            f.db.inTransaction(c -> {
+                f.writes.insertNotification(c, "s1", "site", "send", null, MESSAGE, targets);
+                return null;
+            });
+            List<Delivery> claimed = f.queue.claimBatches(Platform.APNS, 5, GW, Duration.ofMinutes(1));
+            // Delivered recipients recorded as id ranges: runs broken by every other kind of answer, and ids
+            // out of order, must still mark exactly the delivered ones.
+            List<DeliveryQueue.Result> answers = new ArrayList<>();
+            List<Delivery> outOfOrder = new ArrayList<>(claimed);
+            java.util.Collections.reverse(outOfOrder);
+            for (Delivery d : outOfOrder) {
+                long r = d.recipient();
+                answers.add(r % 7 == 3 ? new DeliveryQueue.Failed(d, "BadTopic")
+                        : r % 11 == 5 ? new DeliveryQueue.Held(d)
+                        : r % 13 == 0 ? new DeliveryQueue.Retry(d, Instant.now().plusSeconds(60), "TooManyRequests")
+                        : new DeliveryQueue.Delivered(d));
+            }
+            f.queue.record(answers, List.of(claimed.get(0).batch()));
+            for (DeliveryQueue.Result a : answers) {
+                String expected = a instanceof DeliveryQueue.Failed ? "FAILED"
+                        : a instanceof DeliveryQueue.Held ? "HELD"
+                        : a instanceof DeliveryQueue.Retry ? "QUEUED"
+                        : "DELIVERED";
+                assertThat(f.count("select count(*) from delivery where id = " + a.delivery().id() + " and status = '" + expected + "'"))
+                        .as("recipient %d", a.delivery().recipient()).isEqualTo(1);
+            }
+            assertThat(f.count("select count(*) from delivery where status = 'DELIVERED'"))
+                    .isEqualTo(answers.stream().filter(a -> a instanceof DeliveryQueue.Delivered).count());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "mariadb"})
     void aLiveInstanceRenewsItsLeasesSoWhatItStillHoldsIsNotHandedToAnother(String kind, @TempDir Path dir) throws Exception {
         try (Fixture f = new Fixture(kind, dir)) {
             for (int i = 0; i < 1500; i++) {
