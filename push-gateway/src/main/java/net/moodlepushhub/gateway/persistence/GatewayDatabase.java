@@ -151,7 +151,14 @@ public class GatewayDatabase {
 
     /** @return true for a deadlock victim or lock wait timeout (SQLState 40001; MariaDB 1213, 1205; H2 40001) */
     static boolean isDeadlock(SQLException e) {
-        return "40001".equals(e.getSQLState()) || e.getErrorCode() == 1213 || e.getErrorCode() == 1205;
+        // A batch (the bulk insert of a notification's recipients) reports the failing statement's error as the
+        // cause of its BatchUpdateException: look through the chain.
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && ("40001".equals(s.getSQLState()) || s.getErrorCode() == 1213 || s.getErrorCode() == 1205)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return true when no connection could be had: the server is down or the pool timed out */

@@ -53,6 +53,23 @@ class GatewayDatabaseTest {
     }
 
     @Test
+    void aDeadlockInsideABatchIsRunAgainToo() {
+        try (HikariDataSource ds = h2()) {
+            GatewayDatabase db = new GatewayDatabase(ds);
+            AtomicInteger runs = new AtomicInteger();
+            int result = db.inTransaction(c -> {
+                if (runs.incrementAndGet() < 2) {
+                    throw new java.sql.BatchUpdateException("batch failed", null, 0, new int[0],
+                            new SQLTransactionRollbackException("Deadlock found when trying to get lock", "40001", 1213));
+                }
+                return 7;
+            });
+            assertThat(result).isEqualTo(7);
+            assertThat(runs).hasValue(2);
+        }
+    }
+
+    @Test
     void otherFailuresAreNotRetried() {
         try (HikariDataSource ds = h2()) {
             GatewayDatabase db = new GatewayDatabase(ds);
