@@ -65,6 +65,8 @@ public class DeliveryEngine {
     static final long ROW_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     /** How often maintenance runs (renewing this instance's leases, returning dead instances' work), at most. */
     static final Duration MAINTENANCE_EVERY = Duration.ofSeconds(5);
+    /** How often the expander looks for broadcasts accepted by another instance, when not woken by this one. */
+    static final long EXPANSION_POLL_MILLIS = 500;
     /** When a send refused by local back-pressure is tried again. */
     static final Duration DEFER = Duration.ofSeconds(1);
 
@@ -100,6 +102,8 @@ public class DeliveryEngine {
             .maximumSize(10_000).expireAfterAccess(Duration.ofMinutes(10)).build();
     private final Map<Platform, Lane> lanes = new EnumMap<>(Platform.class);
     private final List<Thread> workers = new ArrayList<>();
+    private final Object expansionWake = new Object();
+    private boolean expansionPoked;
     private volatile boolean running;
     private RetryPolicy retryPolicy;
     /** This instance's claims, renewed by maintenance while it holds them (see {@link DeliveryQueue#renewLeases}). */
@@ -148,6 +152,7 @@ public class DeliveryEngine {
             workers.add(start("delivery-" + p.name().toLowerCase(), () -> laneLoop(lane)));
         }
         workers.add(start("delivery-recorder", this::recordLoop));
+        workers.add(start("delivery-expander", this::expandLoop));
         workers.add(start("delivery-maintenance", this::maintenanceLoop));
     }
 
@@ -165,8 +170,12 @@ public class DeliveryEngine {
         }
     }
 
-    /** Wakes the lanes: new deliveries are waiting. */
+    /** Wakes the lanes (new deliveries are waiting) and the expander (a broadcast may wait for its recipients). */
     public void poke() {
+        synchronized (expansionWake) {
+            expansionPoked = true;
+            expansionWake.notifyAll();
+        }
         for (Lane lane : lanes.values()) {
             synchronized (lane.wake) {
                 lane.poked = true;
@@ -207,6 +216,33 @@ public class DeliveryEngine {
         t.setDaemon(true);
         t.start();
         return t;
+    }
+
+    /**
+     * Writes accepted broadcasts' recipients, a chunk at a time, waking the lanes after each so that sending
+     * starts with the first chunk. Broadcasts accepted by other instances are found by polling.
+     */
+    private void expandLoop() {
+        if (writes.expandNextChunk()) {
+            for (Lane lane : lanes.values()) {
+                synchronized (lane.wake) {
+                    lane.poked = true;
+                    lane.wake.notifyAll();
+                }
+            }
+            return;
+        }
+        synchronized (expansionWake) {
+            if (!expansionPoked) {
+                try {
+                    expansionWake.wait(EXPANSION_POLL_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    running = false;
+                }
+            }
+            expansionPoked = false;
+        }
     }
 
     private void laneLoop(Lane lane) {

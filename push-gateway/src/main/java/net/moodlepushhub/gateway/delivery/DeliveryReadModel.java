@@ -88,6 +88,10 @@ public class DeliveryReadModel {
                     }
                 }
             }
+            int notWritten = NotificationWrites.notExpanded(c, notificationId);
+            if (notWritten > 0) {
+                counts.put("expanding", (long) notWritten);
+            }
             return new NotificationState(notificationId, kind, channel, recipients, createdAt, counts,
                     query(c, "select id, notification_id, recipient, token, platform, status, attempts, last_error, updated_at from delivery where notification_id = ? order by recipient limit 1000", notificationId));
         });

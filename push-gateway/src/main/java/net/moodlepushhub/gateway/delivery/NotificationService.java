@@ -18,8 +18,9 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * Accepts notifications: stores the notification and one delivery per recipient in one transaction before
- * answering, so an accepted notification survives any crash, then wakes the delivery engine. A site reaches
+ * Accepts notifications: stores a send with one delivery per recipient, or a broadcast with its audience (its
+ * recipients are written by the delivery engine, chunk by chunk), in one transaction before answering, so an
+ * accepted notification survives any crash, then wakes the delivery engine. A site reaches
  * only the tokens confirmed for it; any other token is answered "not registered", whoever else holds it.
  */
 @ApplicationScoped
@@ -138,7 +139,7 @@ public class NotificationService {
         String defaultChannel = DeviceTokens.defaultChannel(caller.siteUrl());
         String effective = channel == null || channel.isBlank() ? defaultChannel : channel;
         String id = UUID.randomUUID().toString();
-        int count = store.insertBroadcast(id, caller.siteId(), effective, effective.equals(defaultChannel), message);
+        int count = store.acceptBroadcast(id, caller.siteId(), effective, effective.equals(defaultChannel), message);
         engine.poke();
         return new Accepted(id, count, List.of());
     }

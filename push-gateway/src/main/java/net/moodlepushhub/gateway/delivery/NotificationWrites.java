@@ -130,65 +130,180 @@ public class NotificationWrites {
         }
     }
 
+    /** Most devices a broadcast's expansion writes in one transaction: a whole number of batches per platform. */
+    public static final int EXPANSION_CHUNK = 5 * BATCH_SIZE;
+
     /**
-     * Stores a broadcast: one delivery per confirmed token of the site (in the channel, unless it is the
-     * site's default channel) and their batches, in two {@code INSERT ... SELECT} statements.
+     * Accepts a broadcast: stores the notification and its audience (the site's confirmed devices, in the channel
+     * unless it is the site's default channel, registered up to now) in one short transaction. Its recipients
+     * are written afterwards, chunk by chunk, by {@link #expandNextChunk()}.
      *
      * @param id             the notification id
      * @param siteId         the site
      * @param channel        the channel
      * @param defaultChannel whether it is the site's default channel (every confirmed token)
      * @param message        what to send
-     * @return the number of recipients
+     * @return the number of recipients (the devices in the audience when it was accepted)
      */
-    public int insertBroadcast(String id, String siteId, String channel, boolean defaultChannel, NotificationMessage message) {
+    public int acceptBroadcast(String id, String siteId, String channel, boolean defaultChannel, NotificationMessage message) {
         return db.inTransaction(c -> {
             Instant now = Instant.now();
-            Timestamp ts = Timestamp.from(now);
-            insertNotificationRow(c, id, siteId, "broadcast", channel, message, 0, now);
-            StringBuilder platformOrdinal = new StringBuilder("case");
-            for (Platform p : Platform.values()) {
-                platformOrdinal.append(" when t.platform = '").append(p.name()).append("' then ").append(p.ordinal());
-            }
-            platformOrdinal.append(" end");
-            // The batch of a recipient: its index among the site's tokens of its platform, by 1,000s (see seq()).
-            String seq = "floor((row_number() over (partition by t.platform order by t.id) - 1) / " + BATCH_SIZE + ") * " + Platform.values().length
-                    + " + " + platformOrdinal;
-            String select = "select ?, t.id, t.site_id, t.token, t.platform, 'QUEUED', 0, ?, ?, " + seq + " from device_token t where t.site_id = ? and t.confirmed = true"
-                    + (defaultChannel ? "" : " and t.id in (select s.token_id from channel_subscription s where s.site_id = ? and s.channel = ?)");
             int count;
-            try (PreparedStatement st = c.prepareStatement("insert into delivery (notification_id, recipient, site_id, token, platform, status, attempts, next_attempt_at, updated_at, batch_seq) " + select)) {
-                st.setString(1, id);
-                st.setTimestamp(2, ts);
-                st.setTimestamp(3, ts);
-                st.setString(4, siteId);
-                if (!defaultChannel) {
-                    st.setString(5, siteId);
-                    st.setString(6, channel);
+            long lastTokenId;
+            try (PreparedStatement st = c.prepareStatement("select count(*), coalesce(max(t.id), 0) from device_token t where " + audience(defaultChannel))) {
+                bindAudience(st, 1, siteId, defaultChannel ? null : channel);
+                try (ResultSet rs = st.executeQuery()) {
+                    rs.next();
+                    count = rs.getInt(1);
+                    lastTokenId = rs.getLong(2);
                 }
-                count = st.executeUpdate();
             }
-            // The site is the broadcast's and the platform follows from seq (see seq()): the grouping reads only the
-            // (notification_id, batch_seq) index, not every new row.
-            StringBuilder platformOfSeq = new StringBuilder("case mod(batch_seq, " + Platform.values().length + ")");
-            for (Platform p : Platform.values()) {
-                platformOfSeq.append(" when ").append(p.ordinal()).append(" then '").append(p.name()).append('\'');
-            }
-            platformOfSeq.append(" end");
-            try (PreparedStatement st = c.prepareStatement("insert into delivery_batch (notification_id, seq, site_id, platform, recipients, status, created_at) "
-                    + "select notification_id, batch_seq, ?, " + platformOfSeq + ", count(*), 'QUEUED', ? from delivery where notification_id = ? group by notification_id, batch_seq")) {
-                st.setString(1, siteId);
-                st.setTimestamp(2, ts);
-                st.setString(3, id);
-                st.executeUpdate();
-            }
-            try (PreparedStatement st = c.prepareStatement("update notification set recipients = ? where id = ?")) {
-                st.setInt(1, count);
-                st.setString(2, id);
-                st.executeUpdate();
+            insertNotificationRow(c, id, siteId, "broadcast", channel, message, count, now);
+            if (count > 0) {
+                try (PreparedStatement st = c.prepareStatement("insert into broadcast_expansion (notification_id, site_id, channel, last_token_id, after_token_id, chunks, expanded, created_at) values (?, ?, ?, ?, 0, 0, 0, ?)")) {
+                    st.setString(1, id);
+                    st.setString(2, siteId);
+                    st.setString(3, defaultChannel ? null : channel);
+                    st.setLong(4, lastTokenId);
+                    st.setTimestamp(5, Timestamp.from(now));
+                    st.executeUpdate();
+                }
             }
             return count;
         });
+    }
+
+    /** The devices of a broadcast's audience, as a condition on {@code device_token t}: site, then channel. */
+    private static String audience(boolean everyDevice) {
+        return "t.site_id = ? and t.confirmed = true" + (everyDevice ? "" : " and t.id in (select s.token_id from channel_subscription s where s.site_id = ? and s.channel = ?)");
+    }
+
+    private static int bindAudience(PreparedStatement st, int from, String siteId, String channel) throws SQLException {
+        st.setString(from++, siteId);
+        if (channel != null) {
+            st.setString(from++, siteId);
+            st.setString(from++, channel);
+        }
+        return from;
+    }
+
+    /**
+     * Writes the next chunk of one accepted broadcast's recipients (at most {@link #EXPANSION_CHUNK} devices, in
+     * device id order) and their batches, and advances its cursor, in one transaction. Several instances expand
+     * different broadcasts at once: a broadcast being expanded is skipped by the others. The batches of chunk
+     * {@code k} are numbered from {@code k * 5} per platform (see {@link #seq}), so chunks never share a batch.
+     *
+     * @return whether a chunk was written (more may follow), false when no broadcast waits for expansion
+     */
+    public boolean expandNextChunk() {
+        return db.inTransaction(c -> {
+            String id;
+            String siteId;
+            String channel;
+            long lastTokenId;
+            long after;
+            int chunk;
+            int expanded;
+            try (PreparedStatement st = c.prepareStatement("select notification_id, site_id, channel, last_token_id, after_token_id, chunks, expanded from broadcast_expansion order by created_at limit 1 for update skip locked");
+                 ResultSet rs = st.executeQuery()) {
+                if (!rs.next()) {
+                    return false;
+                }
+                id = rs.getString(1);
+                siteId = rs.getString(2);
+                channel = rs.getString(3);
+                lastTokenId = rs.getLong(4);
+                after = rs.getLong(5);
+                chunk = rs.getInt(6);
+                expanded = rs.getInt(7);
+            }
+            int batchesPerChunk = EXPANSION_CHUNK / BATCH_SIZE;
+            int firstSeq = seq(chunk * batchesPerChunk, Platform.values()[0]);
+            int endSeq = seq((chunk + 1) * batchesPerChunk, Platform.values()[0]);
+            Timestamp ts = Timestamp.from(Instant.now());
+            StringBuilder platformOrdinal = new StringBuilder("case");
+            for (Platform p : Platform.values()) {
+                platformOrdinal.append(" when d.platform = '").append(p.name()).append("' then ").append(p.ordinal());
+            }
+            platformOrdinal.append(" end");
+            // The batch of a recipient: its index among the chunk's devices of its platform, by 1,000s (see seq()).
+            String seq = "(" + chunk * batchesPerChunk + " + floor((row_number() over (partition by d.platform order by d.id) - 1) / " + BATCH_SIZE + ")) * " + Platform.values().length
+                    + " + " + platformOrdinal;
+            int written;
+            try (PreparedStatement st = c.prepareStatement("insert into delivery (notification_id, recipient, site_id, token, platform, status, attempts, next_attempt_at, updated_at, batch_seq) "
+                    + "select ?, d.id, d.site_id, d.token, d.platform, 'QUEUED', 0, ?, ?, " + seq
+                    + " from (select t.id, t.site_id, t.token, t.platform from device_token t where " + audience(channel == null)
+                    + " and t.id > ? and t.id <= ? order by t.id limit " + EXPANSION_CHUNK + ") d")) {
+                st.setString(1, id);
+                st.setTimestamp(2, ts);
+                st.setTimestamp(3, ts);
+                int i = bindAudience(st, 4, siteId, channel);
+                st.setLong(i++, after);
+                st.setLong(i, lastTokenId);
+                written = st.executeUpdate();
+            }
+            long reached = after;
+            if (written > 0) {
+                // Recipients of a broadcast are device ids: the chunk ends at the highest one written.
+                try (PreparedStatement st = c.prepareStatement("select max(recipient) from delivery where notification_id = ?")) {
+                    st.setString(1, id);
+                    try (ResultSet rs = st.executeQuery()) {
+                        rs.next();
+                        reached = rs.getLong(1);
+                    }
+                }
+                // The site is the broadcast's and the platform follows from seq (see seq()): the grouping reads only the
+                // (notification_id, batch_seq) index, not the new rows.
+                StringBuilder platformOfSeq = new StringBuilder("case mod(batch_seq, " + Platform.values().length + ")");
+                for (Platform p : Platform.values()) {
+                    platformOfSeq.append(" when ").append(p.ordinal()).append(" then '").append(p.name()).append('\'');
+                }
+                platformOfSeq.append(" end");
+                try (PreparedStatement st = c.prepareStatement("insert into delivery_batch (notification_id, seq, site_id, platform, recipients, status, created_at) "
+                        + "select notification_id, batch_seq, ?, " + platformOfSeq + ", count(*), 'QUEUED', ? from delivery where notification_id = ? and batch_seq >= ? and batch_seq < ? group by notification_id, batch_seq")) {
+                    st.setString(1, siteId);
+                    st.setTimestamp(2, ts);
+                    st.setString(3, id);
+                    st.setInt(4, firstSeq);
+                    st.setInt(5, endSeq);
+                    st.executeUpdate();
+                }
+            }
+            if (written < EXPANSION_CHUNK) {
+                // The audience is exhausted: the broadcast's recipients are what was written (devices removed since it
+                // was accepted are not among them).
+                try (PreparedStatement st = c.prepareStatement("delete from broadcast_expansion where notification_id = ?")) {
+                    st.setString(1, id);
+                    st.executeUpdate();
+                }
+                try (PreparedStatement st = c.prepareStatement("update notification set recipients = ? where id = ?")) {
+                    st.setInt(1, expanded + written);
+                    st.setString(2, id);
+                    st.executeUpdate();
+                }
+            } else {
+                try (PreparedStatement st = c.prepareStatement("update broadcast_expansion set after_token_id = ?, chunks = chunks + 1, expanded = expanded + ? where notification_id = ?")) {
+                    st.setLong(1, reached);
+                    st.setInt(2, written);
+                    st.setString(3, id);
+                    st.executeUpdate();
+                }
+            }
+            return true;
+        });
+    }
+
+    /**
+     * @param notificationId a broadcast
+     * @return how many of its recipients are not written yet (0 once expanded, or for a send)
+     */
+    public static int notExpanded(Connection c, String notificationId) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("select n.recipients - e.expanded from broadcast_expansion e join notification n on n.id = e.notification_id where e.notification_id = ?")) {
+            st.setString(1, notificationId);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() ? Math.max(0, rs.getInt(1)) : 0;
+            }
+        }
     }
 
     private static final java.time.format.DateTimeFormatter SQL_TIMESTAMP =

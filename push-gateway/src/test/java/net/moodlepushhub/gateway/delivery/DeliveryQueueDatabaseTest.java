@@ -48,7 +48,7 @@ class DeliveryQueueDatabaseTest {
             for (int i = 0; i < 2500; i++) {
                 f.token("site", "tok-" + i, i % 25 < 17 ? Platform.APNS : Platform.FCM);
             }
-            int recipients = f.writes.insertBroadcast("b1", "site", "default", true, MESSAGE);
+            int recipients = f.broadcast("b1");
             assertThat(recipients).isEqualTo(2500);
             assertThat(f.count("select count(*) from delivery_batch where notification_id = 'b1'")).isEqualTo(3);
 
@@ -118,6 +118,42 @@ class DeliveryQueueDatabaseTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"h2", "mariadb"})
+    void aBroadcastIsWrittenChunkByChunkToTheDevicesRegisteredWhenItWasAccepted(String kind, @TempDir Path dir) throws Exception {
+        try (Fixture f = new Fixture(kind, dir)) {
+            int devices = 2 * NotificationWrites.EXPANSION_CHUNK + 345;
+            for (int i = 0; i < devices; i++) {
+                f.token("site", "tok-" + i, i % 3 == 0 ? Platform.FCM : Platform.APNS);
+            }
+            f.token("other-site", "theirs", Platform.APNS);
+            assertThat(f.writes.acceptBroadcast("b1", "site", "default", true, MESSAGE)).isEqualTo(devices);
+            assertThat(f.count("select count(*) from delivery")).as("nothing written before the answer but the audience").isZero();
+            f.token("site", "registered-later", Platform.APNS);
+
+            assertThat(f.writes.expandNextChunk()).isTrue();
+            assertThat(f.count("select count(*) from delivery where notification_id = 'b1'")).isEqualTo(NotificationWrites.EXPANSION_CHUNK);
+            assertThat(f.queue.claimBatches(Platform.APNS, 1, GW, Duration.ofMinutes(1))).as("sending starts with the first chunk").hasSize(1000);
+
+            // The instance dies; another continues where the last committed chunk left off.
+            NotificationWrites other = new NotificationWrites();
+            other.db = f.db;
+            while (other.expandNextChunk()) {
+                // chunk by chunk
+            }
+            assertThat(f.count("select count(*) from delivery where notification_id = 'b1'")).isEqualTo(devices);
+            assertThat(f.count("select count(distinct recipient) from delivery where notification_id = 'b1'")).isEqualTo(devices);
+            assertThat(f.count("select count(*) from delivery where token in ('registered-later', 'theirs')")).isZero();
+            assertThat(f.count("select sum(recipients) from delivery_batch where notification_id = 'b1'")).isEqualTo(devices);
+            assertThat(f.count("select max(recipients) from delivery_batch")).isLessThanOrEqualTo(NotificationWrites.BATCH_SIZE);
+            assertThat(f.count("select count(*) from (select batch_seq from delivery group by batch_seq having count(distinct platform) > 1) x"))
+                    .as("a batch is one platform's").isZero();
+            assertThat(f.count("select recipients from notification where id = 'b1'")).isEqualTo(devices);
+            assertThat(f.count("select count(*) from broadcast_expansion")).isZero();
+            assertThat(f.writes.expandNextChunk()).isFalse();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "mariadb"})
     void answersOfEveryKindInterleavedMarkEachRecipientWithItsOwn(String kind, @TempDir Path dir) throws Exception {
         try (Fixture f = new Fixture(kind, dir)) {
             List<NotificationWrites.Target> targets = new ArrayList<>();
@@ -162,7 +198,7 @@ class DeliveryQueueDatabaseTest {
             for (int i = 0; i < 1500; i++) {
                 f.token("site", "tok-" + i, Platform.APNS);
             }
-            f.writes.insertBroadcast("b1", "site", "default", true, MESSAGE);
+            f.broadcast("b1");
             List<Delivery> held = f.queue.claimBatches(Platform.APNS, 5, GW, Duration.ofMinutes(1));
             assertThat(held).hasSize(1500);
             // One recipient answered with a retry, claimed on its own row by the same instance.
@@ -220,6 +256,15 @@ class DeliveryQueueDatabaseTest {
                     return st.executeUpdate();
                 }
             });
+        }
+
+        /** Accepts a broadcast to every device of "site" and writes its recipients, as the expander does. */
+        int broadcast(String id) {
+            int accepted = writes.acceptBroadcast(id, "site", "default", true, MESSAGE);
+            while (writes.expandNextChunk()) {
+                // chunk by chunk
+            }
+            return accepted;
         }
 
         long count(String sql) {

@@ -142,7 +142,13 @@ class NotificationServiceTest {
     void aBroadcastReachesEveryConfirmedDeviceOfTheSiteAndCountsAgainstTheDailyLimit() {
         NotificationService.Accepted first = service.broadcast(CALLER, null, MESSAGE);
         assertThat(first.queued()).isEqualTo(2);
+        // Accepted durably before the answer; its recipients are written by the delivery engine's expander.
+        assertThat(f.count("select count(*) from broadcast_expansion where notification_id = '" + first.notificationId() + "'")).isEqualTo(1);
+        while (f.writes.expandNextChunk()) {
+            // chunk by chunk
+        }
         assertThat(f.count("select count(*) from delivery where notification_id = '" + first.notificationId() + "' and site_id = 'site-1'")).isEqualTo(2);
+        assertThat(f.count("select count(*) from broadcast_expansion")).isZero();
         assertThat(service.broadcast(CALLER, "", MESSAGE).queued()).as("a blank channel is the default one").isEqualTo(2);
         assertThatThrownBy(() -> service.broadcast(CALLER, null, MESSAGE))
                 .isInstanceOfSatisfying(ProblemException.class, e -> assertThat(e.problem().status()).isEqualTo(429));

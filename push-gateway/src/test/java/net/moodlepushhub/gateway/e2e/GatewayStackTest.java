@@ -91,7 +91,7 @@ abstract class GatewayStackTest {
             assertThat(a.status()).as(a.toString()).isEqualTo(200);
             last[0] = a.json();
             Map<String, Long> counts = counts(last[0]);
-            return counts.getOrDefault("queued", 0L) == 0 && counts.getOrDefault("claimed", 0L) == 0;
+            return counts.getOrDefault("queued", 0L) == 0 && counts.getOrDefault("claimed", 0L) == 0 && counts.getOrDefault("expanding", 0L) == 0;
         });
         return last[0];
     }
