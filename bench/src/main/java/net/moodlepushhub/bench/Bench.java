@@ -211,7 +211,7 @@ public final class Bench {
         }
     }
 
-    /** Fewest requests of each kind (registrations on another site, authenticated GETs) before the token benchmark measures. */
+    /** Requests of each kind (registrations on another site, authenticated GETs) per warm-up round of the token benchmark. */
     static final int TOKENS_WARMUP = Integer.getInteger("bench.tokens.warmup", 20_000);
 
     /**
@@ -242,22 +242,16 @@ public final class Bench {
             };
             String key = (String) warmSite.get("siteKey");
             Task cheap = i -> stack.gatewayApi.send("GET", "api/v1/invalidated-tokens?limit=1", null, key);
-            // Warm until the JIT has settled: rounds of both kinds until the GET rate moves by less than 5 %
-            // between two rounds (at least TOKENS_WARMUP of each kind, at most ten times that).
+            // Warm until the gateway's JIT has settled (JitSettling): rounds of both kinds, measured after it. With
+            // the GET rate as the criterion, the compiler still took 50-77 us of the gateway's CPU per request in
+            // the measured stretches.
             Task warmRegister = registerOn.apply(warmSite);
             int round = TOKENS_WARMUP / 2;
-            double previous = 0;
-            int warmed = 0;
-            for (int r = 0; r < 20; r++) {
-                double now = rate(round, clients, cheap);
+            JitSettling.Result warmup = JitSettling.warm(stack.gateway.pid(), () -> {
+                rate(round, clients, cheap);
                 rate(round, clients, warmRegister);
-                warmed += round;
-                boolean settled = previous > 0 && Math.abs(now - previous) < 0.05 * previous;
-                previous = now;
-                if (settled && warmed >= TOKENS_WARMUP) {
-                    break;
-                }
-            }
+            });
+            int warmed = warmup.rounds() * round;
             int warmedRequests = warmed;
             long seeded = System.nanoTime();
             stack.seedBulkTokens((String) large.get("siteId"), bulk - n);
@@ -274,7 +268,8 @@ public final class Bench {
             String cpuLate = cpu.per("registration", n);
             double baselineLate = rate(n, clients, cheap);
             System.out.printf(Locale.ROOT, "%ntokens: device-token registration, POST /api/v1/tokens with the site key, %d clients, MariaDB (bulk of %,d seeded in %.0f s);"
-                    + " both sides warmed with %,d requests on a third site (until the GET rate settled within 5 %%); measured in turn: GET, small site, large site, GET%n", clients, bulk - n, seedSeconds, warmedRequests);
+                    + " both kinds warmed with %,d requests each on a third site, until the gateway's JIT settled (%s); measured in turn: GET, small site, large site, GET%n",
+                    clients, bulk - n, seedSeconds, warmedRequests, warmup.describe());
             System.out.printf(Locale.ROOT, "  baseline  authenticated GET, same clients      : %8.0f /s (early) %8.0f /s (late)%n", baseline, baselineLate);
             System.out.printf(Locale.ROOT, "  gateway   registrations at 0-%,d devices    : %8.0f /s   ratio to baseline %.3f   (aim >= 2,000 /s)%n", n, early, early / baseline);
             System.out.printf(Locale.ROOT, "  gateway   registrations at %,d-%,d devices : %8.0f /s   ratio to baseline %.3f%n", bulk - n, bulk, late, late / baselineLate);
