@@ -38,7 +38,14 @@ public class AccessKeyFeature implements DynamicFeature {
         RequiresScope required = resourceInfo.getResourceMethod().getAnnotation(RequiresScope.class);
         if (required != null) {
             boolean legacy = resourceInfo.getResourceClass().isAnnotationPresent(AirNotifierApi.class);
-            context.register(new Check(List.of(required.value()), legacy));
+            context.register(new Check(List.of(required.value()), legacy, Beans::lookUp));
+        }
+    }
+
+    /** The beans the check uses, looked up together and published as one, so no request sees half of them. */
+    record Beans(KeyAuthentication auth, CurrentCaller current) {
+        static Beans lookUp() {
+            return new Beans(CDI.current().select(KeyAuthentication.class).get(), CDI.current().select(CurrentCaller.class).get());
         }
     }
 
@@ -46,23 +53,30 @@ public class AccessKeyFeature implements DynamicFeature {
     static final class Check implements ContainerRequestFilter {
         private final List<String> scopes;
         private final boolean legacy;
-        private volatile KeyAuthentication auth;
-        private volatile CurrentCaller current;
+        private final java.util.function.Supplier<Beans> lookUp;
+        private volatile Beans beans;
 
-        Check(List<String> scopes, boolean legacy) {
+        Check(List<String> scopes, boolean legacy, java.util.function.Supplier<Beans> lookUp) {
             if (scopes.isEmpty()) {
                 throw new IllegalArgumentException("@RequiresScope needs a scope");
             }
             this.scopes = scopes;
             this.legacy = legacy;
+            this.lookUp = lookUp;
         }
 
         @Override
         public void filter(ContainerRequestContext request) {
-            if (auth == null) {
-                auth = CDI.current().select(KeyAuthentication.class).get();
-                current = CDI.current().select(CurrentCaller.class).get();
+            // Two fields set one after the other let a concurrent first request see the first set and the second
+            // still null (four 500s in a benchmark's first burst of 16 clients): one reference, set once complete.
+            // Looking up twice in a race is harmless: the beans are normal-scoped proxies.
+            Beans b = beans;
+            if (b == null) {
+                b = lookUp.get();
+                beans = b;
             }
+            KeyAuthentication auth = b.auth();
+            CurrentCaller current = b.current();
             String presented = KeyAuthentication.presentedKey(request.getHeaderString(HttpHeaders.AUTHORIZATION),
                     request.getHeaderString(KeyAuthentication.AN_APP_KEY));
             Caller caller;
