@@ -455,8 +455,8 @@ public final class Bench {
 
     /**
      * Pushy's own client sending straight to the mock, the baseline for delivery throughput: warmed in rounds of
-     * {@link #DIRECT_WARMUP} sends until this JVM's JIT has settled (the gateway is warmed the same way), then three
-     * timed trials over {@code tokens}; the median trial's rate. The mock and its handler are the ones the gateway
+     * {@link #DIRECT_WARMUP} sends until this JVM's JIT has settled (the gateway is warmed the same way), then five
+     * timed trials of at least {@link #DIRECT_TRIAL} sends over {@code tokens}; the median trial's rate. The mock and its handler are the ones the gateway
      * sends to.
      */
     static Direct pushyDirect(MockApnsFixture apns, List<String> tokens) throws Exception {

@@ -66,15 +66,24 @@ final class CpuMeter {
                 machineTicks == 0 ? 0 : 100 * idle / machineTicks));
         if (pids.containsKey("gateway")) {
             line.append(String.format(Locale.ROOT, "%n  cpu       gateway by thread (us per %s):", what));
-            Map<String, Long> end = threads(pids.get("gateway"));
-            end.entrySet().stream()
-                    .map(e -> Map.entry(e.getKey(), e.getValue() - gatewayThreadsStart.getOrDefault(e.getKey(), 0L)))
+            used(gatewayThreadsStart, threads(pids.get("gateway"))).entrySet().stream()
                     .filter(e -> e.getValue() > 0)
                     .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                     .limit(8)
                     .forEach(e -> line.append(String.format(Locale.ROOT, " %s %.1f,", e.getKey(), e.getValue() / HZ * 1e6 / operations)));
         }
         return line.toString();
+    }
+
+    /**
+     * @param before {@link #threads} at the start of a stretch
+     * @param after  {@link #threads} at its end
+     * @return the ticks each thread name used in between (a name whose threads ended may come out negative)
+     */
+    static Map<String, Long> used(Map<String, Long> before, Map<String, Long> after) {
+        Map<String, Long> used = new java.util.TreeMap<>();
+        after.forEach((name, ticks) -> used.put(name, ticks - before.getOrDefault(name, 0L)));
+        return used;
     }
 
     /**

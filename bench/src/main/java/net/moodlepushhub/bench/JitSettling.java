@@ -55,8 +55,8 @@ final class JitSettling {
             Map<String, Long> after = CpuMeter.threads(pid);
             long all = 0;
             long compilers = 0;
-            for (Map.Entry<String, Long> t : after.entrySet()) {
-                long used = Math.max(0, t.getValue() - before.getOrDefault(t.getKey(), 0L));
+            for (Map.Entry<String, Long> t : CpuMeter.used(before, after).entrySet()) {
+                long used = Math.max(0, t.getValue());
                 all += used;
                 if (t.getKey().contains("CompilerThre")) {
                     compilers += used;

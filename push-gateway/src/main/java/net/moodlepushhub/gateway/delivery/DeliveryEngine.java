@@ -176,6 +176,10 @@ public class DeliveryEngine {
             expansionPoked = true;
             expansionWake.notifyAll();
         }
+        wakeLanes();
+    }
+
+    private void wakeLanes() {
         for (Lane lane : lanes.values()) {
             synchronized (lane.wake) {
                 lane.poked = true;
@@ -224,12 +228,7 @@ public class DeliveryEngine {
      */
     private void expandLoop() {
         if (writes.expandNextChunk()) {
-            for (Lane lane : lanes.values()) {
-                synchronized (lane.wake) {
-                    lane.poked = true;
-                    lane.wake.notifyAll();
-                }
-            }
+            wakeLanes();
             return;
         }
         synchronized (expansionWake) {

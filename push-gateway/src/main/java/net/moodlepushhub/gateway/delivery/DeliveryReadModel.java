@@ -88,7 +88,7 @@ public class DeliveryReadModel {
                     }
                 }
             }
-            int notWritten = NotificationWrites.notExpanded(c, notificationId);
+            int notWritten = notExpanded(c, notificationId);
             if (notWritten > 0) {
                 counts.put("expanding", (long) notWritten);
             }
@@ -155,4 +155,16 @@ public class DeliveryReadModel {
         return out;
     }
 
+    /**
+     * @param notificationId a broadcast
+     * @return how many of its recipients are not written yet (0 once expanded, or for a send)
+     */
+    private static int notExpanded(Connection c, String notificationId) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("select n.recipients - e.expanded from broadcast_expansion e join notification n on n.id = e.notification_id where e.notification_id = ?")) {
+            st.setString(1, notificationId);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() ? Math.max(0, rs.getInt(1)) : 0;
+            }
+        }
+    }
 }

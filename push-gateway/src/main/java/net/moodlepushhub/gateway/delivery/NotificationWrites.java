@@ -133,6 +133,23 @@ public class NotificationWrites {
     /** Most devices a broadcast's expansion writes in one transaction: a whole number of batches per platform. */
     public static final int EXPANSION_CHUNK = 5 * BATCH_SIZE;
 
+    /** Batches of one platform a chunk can fill: chunk {@code k} numbers its batches from {@code k} times this. */
+    private static final int BATCHES_PER_CHUNK = EXPANSION_CHUNK / BATCH_SIZE;
+
+    /** SQL: the ordinal of {@code d.platform}, as {@link #seq} uses it. */
+    private static final String PLATFORM_ORDINAL = platformCase("case", p -> " when d.platform = '" + p.name() + "' then " + p.ordinal());
+
+    /** SQL: the platform of a batch, from its {@code batch_seq} (see {@link #seq}). */
+    private static final String PLATFORM_OF_SEQ = platformCase("case mod(batch_seq, " + Platform.values().length + ")", p -> " when " + p.ordinal() + " then '" + p.name() + "'");
+
+    private static String platformCase(String head, java.util.function.Function<Platform, String> when) {
+        StringBuilder sql = new StringBuilder(head);
+        for (Platform p : Platform.values()) {
+            sql.append(when.apply(p));
+        }
+        return sql.append(" end").toString();
+    }
+
     /**
      * Accepts a broadcast: stores the notification and its audience (the site's confirmed devices, in the channel
      * unless it is the site's default channel, registered up to now) in one short transaction. Its recipients
@@ -217,18 +234,12 @@ public class NotificationWrites {
                 chunk = rs.getInt(6);
                 expanded = rs.getInt(7);
             }
-            int batchesPerChunk = EXPANSION_CHUNK / BATCH_SIZE;
-            int firstSeq = seq(chunk * batchesPerChunk, Platform.values()[0]);
-            int endSeq = seq((chunk + 1) * batchesPerChunk, Platform.values()[0]);
+            int firstSeq = seq(chunk * BATCHES_PER_CHUNK, Platform.values()[0]);
+            int endSeq = seq((chunk + 1) * BATCHES_PER_CHUNK, Platform.values()[0]);
             Timestamp ts = Timestamp.from(Instant.now());
-            StringBuilder platformOrdinal = new StringBuilder("case");
-            for (Platform p : Platform.values()) {
-                platformOrdinal.append(" when d.platform = '").append(p.name()).append("' then ").append(p.ordinal());
-            }
-            platformOrdinal.append(" end");
             // The batch of a recipient: its index among the chunk's devices of its platform, by 1,000s (see seq()).
-            String seq = "(" + chunk * batchesPerChunk + " + floor((row_number() over (partition by d.platform order by d.id) - 1) / " + BATCH_SIZE + ")) * " + Platform.values().length
-                    + " + " + platformOrdinal;
+            String seq = "(" + chunk * BATCHES_PER_CHUNK + " + floor((row_number() over (partition by d.platform order by d.id) - 1) / " + BATCH_SIZE + ")) * " + Platform.values().length
+                    + " + " + PLATFORM_ORDINAL;
             int written;
             try (PreparedStatement st = c.prepareStatement("insert into delivery (notification_id, recipient, site_id, token, platform, status, attempts, next_attempt_at, updated_at, batch_seq) "
                     + "select ?, d.id, d.site_id, d.token, d.platform, 'QUEUED', 0, ?, ?, " + seq
@@ -254,13 +265,8 @@ public class NotificationWrites {
                 }
                 // The site is the broadcast's and the platform follows from seq (see seq()): the grouping reads only the
                 // (notification_id, batch_seq) index, not the new rows.
-                StringBuilder platformOfSeq = new StringBuilder("case mod(batch_seq, " + Platform.values().length + ")");
-                for (Platform p : Platform.values()) {
-                    platformOfSeq.append(" when ").append(p.ordinal()).append(" then '").append(p.name()).append('\'');
-                }
-                platformOfSeq.append(" end");
                 try (PreparedStatement st = c.prepareStatement("insert into delivery_batch (notification_id, seq, site_id, platform, recipients, status, created_at) "
-                        + "select notification_id, batch_seq, ?, " + platformOfSeq + ", count(*), 'QUEUED', ? from delivery where notification_id = ? and batch_seq >= ? and batch_seq < ? group by notification_id, batch_seq")) {
+                        + "select notification_id, batch_seq, ?, " + PLATFORM_OF_SEQ + ", count(*), 'QUEUED', ? from delivery where notification_id = ? and batch_seq >= ? and batch_seq < ? group by notification_id, batch_seq")) {
                     st.setString(1, siteId);
                     st.setTimestamp(2, ts);
                     st.setString(3, id);
@@ -291,19 +297,6 @@ public class NotificationWrites {
             }
             return true;
         });
-    }
-
-    /**
-     * @param notificationId a broadcast
-     * @return how many of its recipients are not written yet (0 once expanded, or for a send)
-     */
-    public static int notExpanded(Connection c, String notificationId) throws SQLException {
-        try (PreparedStatement st = c.prepareStatement("select n.recipients - e.expanded from broadcast_expansion e join notification n on n.id = e.notification_id where e.notification_id = ?")) {
-            st.setString(1, notificationId);
-            try (ResultSet rs = st.executeQuery()) {
-                return rs.next() ? Math.max(0, rs.getInt(1)) : 0;
-            }
-        }
     }
 
     private static final java.time.format.DateTimeFormatter SQL_TIMESTAMP =

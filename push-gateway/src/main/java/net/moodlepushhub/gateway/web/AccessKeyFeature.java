@@ -15,6 +15,7 @@ import net.moodlepushhub.common.problem.ProblemResponses;
 import net.moodlepushhub.gateway.keys.Caller;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Binds access-key authentication to every resource method annotated {@link RequiresScope}, as the hub's
@@ -53,10 +54,10 @@ public class AccessKeyFeature implements DynamicFeature {
     static final class Check implements ContainerRequestFilter {
         private final List<String> scopes;
         private final boolean legacy;
-        private final java.util.function.Supplier<Beans> lookUp;
+        private final Supplier<Beans> lookUp;
         private volatile Beans beans;
 
-        Check(List<String> scopes, boolean legacy, java.util.function.Supplier<Beans> lookUp) {
+        Check(List<String> scopes, boolean legacy, Supplier<Beans> lookUp) {
             if (scopes.isEmpty()) {
                 throw new IllegalArgumentException("@RequiresScope needs a scope");
             }
