@@ -95,9 +95,14 @@ public class AbuseMonitor {
         return db.inTransaction(c -> {
             List<Finding> findings = new ArrayList<>();
             try (PreparedStatement st = c.prepareStatement(
-                    "select site_id, sum(case when status = 'INVALID_TOKEN' then 1 else 0 end), count(*) from delivery "
-                            + "where updated_at > ? and status in ('DELIVERED', 'INVALID_TOKEN', 'FAILED') group by site_id")) {
+                    // Answers with a row of their own, plus the deliveries counted in their batches (see DeliveryQueue).
+                    "select site_id, sum(invalid), sum(answers) from ("
+                            + "select site_id, sum(case when status = 'INVALID_TOKEN' then 1 else 0 end) invalid, count(*) answers from delivery "
+                            + "where updated_at > ? and status in ('DELIVERED', 'INVALID_TOKEN', 'FAILED') group by site_id "
+                            + "union all select site_id, 0, sum(delivered) from delivery_batch where updated_at > ? and delivered > 0 group by site_id"
+                            + ") a group by site_id")) {
                 st.setTimestamp(1, Timestamp.from(now.minus(Duration.ofHours(1))));
+                st.setTimestamp(2, Timestamp.from(now.minus(Duration.ofHours(1))));
                 try (ResultSet rs = st.executeQuery()) {
                     while (rs.next()) {
                         long invalid = rs.getLong(2);

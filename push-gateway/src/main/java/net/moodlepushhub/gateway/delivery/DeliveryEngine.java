@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +33,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -46,7 +44,7 @@ import java.util.logging.Logger;
  * lane claims batches of its platform's recipients (and single recipients due for a retry) from the database,
  * prepares each notification's payload once, and sends while it has room, waiting for room otherwise, so a
  * slow APNs holds up APNs deliveries only, never FCM's, and waiting for room never costs a delivery attempt.
- * The <em>recorder</em> writes the answers back in batches and deletes each batch with its last answer;
+ * The <em>recorder</em> writes the answers back in batches, with each batch's progress;
  * <em>maintenance</em> returns work whose lease ran out (an instance died) to the queue and purges stale
  * unconfirmed tokens. A delivery is only ever marked delivered after the push service accepted it, so a crash
  * loses nothing; what it may cost is a repeat of the sends whose answers had not been recorded yet: at most
@@ -95,8 +93,8 @@ public class DeliveryEngine {
     net.moodlepushhub.gateway.metrics.GatewayMetrics metrics = net.moodlepushhub.gateway.metrics.GatewayMetrics.disabled();
 
     private final BlockingQueue<DeliveryQueue.Result> results = new LinkedBlockingQueue<>();
-    /** Unanswered recipients of each batch this instance claimed; only the recorder decrements. */
-    private final Map<DeliveryQueue.BatchKey, AtomicInteger> outstanding = new ConcurrentHashMap<>();
+    /** Each batch this instance claimed and has not finished: its answered positions, updated by the recorder only. */
+    private final Map<DeliveryQueue.BatchKey, DeliveryQueue.BatchState> claimedBatches = new ConcurrentHashMap<>();
     /** Notifications with their payloads prepared, by id: a notification is prepared once, not per recipient. */
     private final Cache<String, PreparedNotification> prepared = Caffeine.newBuilder()
             .maximumSize(10_000).expireAfterAccess(Duration.ofMinutes(10)).build();
@@ -251,13 +249,10 @@ public class DeliveryEngine {
             work.addAll(queue.claimRows(lane.platform, CLAIM_ROWS, claimId, settings.lease()));
             lane.nextRowCheck = work.size() == CLAIM_ROWS ? now : now + ROW_CHECK_NANOS;
         }
-        List<Delivery> batches = queue.claimBatches(lane.platform, CLAIM_BATCHES, claimId, settings.lease());
-        Map<DeliveryQueue.BatchKey, AtomicInteger> claimed = new HashMap<>();
-        for (Delivery d : batches) {
-            claimed.computeIfAbsent(d.batch(), k -> new AtomicInteger()).incrementAndGet();
+        for (DeliveryQueue.ClaimedBatch b : queue.claimBatches(lane.platform, CLAIM_BATCHES, claimId, settings.lease())) {
+            claimedBatches.put(b.key(), new DeliveryQueue.BatchState(b.size(), b.answered()));
+            work.addAll(b.recipients());
         }
-        outstanding.putAll(claimed);
-        work.addAll(batches);
         if (work.isEmpty()) {
             synchronized (lane.wake) {
                 if (!lane.poked) {
@@ -388,28 +383,15 @@ public class DeliveryEngine {
         }
     }
 
-    /** Records answers, deleting the batches whose last answers they are in the same transaction. */
+    /** Records answers, and with them the progress of the batches they belong to. */
     private void record(List<DeliveryQueue.Result> batch) {
-        Map<DeliveryQueue.BatchKey, Integer> answered = new HashMap<>();
-        for (DeliveryQueue.Result r : batch) {
-            DeliveryQueue.BatchKey k = r.delivery().batch();
-            if (k != null) {
-                answered.merge(k, 1, Integer::sum);
-            }
-        }
-        List<DeliveryQueue.BatchKey> completed = new ArrayList<>();
-        answered.forEach((k, n) -> {
-            AtomicInteger left = outstanding.get(k);
-            if (left != null && left.get() <= n) {
-                completed.add(k);
-            }
-        });
-        queue.record(batch, completed);
+        Map<DeliveryQueue.BatchKey, DeliveryQueue.BatchState> after = queue.record(batch, claimedBatches);
         metrics.deliveriesRecorded(batch);
-        answered.forEach((k, n) -> {
-            AtomicInteger left = outstanding.get(k);
-            if (left != null && left.addAndGet(-n) <= 0) {
-                outstanding.remove(k, left);
+        after.forEach((k, state) -> {
+            if (state.complete()) {
+                claimedBatches.remove(k);
+            } else {
+                claimedBatches.put(k, state);
             }
         });
     }

@@ -13,16 +13,20 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The durable delivery queue's operations: claiming work with a lease, recording answers, returning work whose
  * lease ran out. The unit claimed is a <em>batch</em> (up to 1,000 recipients of one notification on one
- * platform: one row written to claim them all); recipients to retry leave their batch and are claimed row by
- * row when due. Claims use {@code SELECT ... FOR UPDATE SKIP LOCKED}, so several instances share the queue. A
- * recipient's row is written once more with its answer, in batches; a batch row is deleted with the last answer
- * of its recipients, so a crash repeats at most the sends whose answers were not recorded yet.
+ * platform, held in the batch's row: see {@link BatchTargets}); a recipient that needs anything but one
+ * successful send (a retry, a failure, a hold) leaves its batch for a delivery row of its own, claimed row by
+ * row when due. Claims use {@code SELECT ... FOR UPDATE SKIP LOCKED}, so several instances share the queue.
+ * Answers are written in batches: a batch's row records which of its recipients were answered (a bitmap) and how
+ * many were delivered, so a crash repeats at most the sends whose answers were not recorded yet; a batch whose
+ * recipients are all answered is {@code DONE} and stays, with its counts, for the read model.
  */
 @ApplicationScoped
 public class DeliveryQueue {
@@ -35,56 +39,75 @@ public class DeliveryQueue {
     }
 
     /**
+     * A batch this instance claimed.
+     *
+     * @param key        the batch
+     * @param size       all its recipients
+     * @param answered   positions whose answers were recorded before this claim (not to be sent again)
+     * @param recipients the recipients to send now: those not answered
+     */
+    public record ClaimedBatch(BatchKey key, int size, BitSet answered, List<Delivery> recipients) {
+    }
+
+    /**
      * Claims due batches of a platform, with their unanswered recipients. A batch whose recipients were all
-     * answered already (its instance died after recording them) is deleted instead.
+     * answered already is marked done instead (it cannot happen through {@link #record}, which does that itself;
+     * it guards against a batch written with no recipients).
      *
      * @param platform the platform
      * @param batches  most batches
      * @param claimId  the claiming instance's id (see {@link #renewLeases})
      * @param lease    how long they stay ours
-     * @return the claimed recipients, batch by batch
+     * @return the claimed batches
      */
-    public List<Delivery> claimBatches(Platform platform, int batches, String claimId, Duration lease) {
+    public List<ClaimedBatch> claimBatches(Platform platform, int batches, String claimId, Duration lease) {
         return db.inTransaction(c -> {
             Instant now = Instant.now();
-            List<BatchKey> keys = new ArrayList<>();
-            try (PreparedStatement st = c.prepareStatement("select notification_id, seq from delivery_batch where platform = ? and status = 'QUEUED' order by created_at limit ? for update skip locked")) {
+            List<ClaimedBatch> claimed = new ArrayList<>();
+            List<BatchKey> done = new ArrayList<>();
+            try (PreparedStatement st = c.prepareStatement("select notification_id, seq, site_id, targets, answered from delivery_batch where platform = ? and status = 'QUEUED' order by created_at limit ? for update skip locked")) {
                 st.setString(1, platform.name());
                 st.setInt(2, batches);
                 try (ResultSet rs = st.executeQuery()) {
                     while (rs.next()) {
-                        keys.add(new BatchKey(rs.getString(1), rs.getInt(2)));
-                    }
-                }
-            }
-            List<Delivery> claimed = new ArrayList<>();
-            if (keys.isEmpty()) {
-                return claimed;
-            }
-            try (PreparedStatement mark = c.prepareStatement("update delivery_batch set status = 'CLAIMED', claim_id = ?, lease_until = ? where notification_id = ? and seq = ?");
-                 PreparedStatement rows = c.prepareStatement("select id, notification_id, recipient, site_id, token, platform, attempts, batch_seq from delivery where notification_id = ? and batch_seq = ? and status = 'QUEUED'")) {
-                List<BatchKey> empty = new ArrayList<>();
-                for (BatchKey k : keys) {
-                    rows.setString(1, k.notificationId());
-                    rows.setInt(2, k.seq());
-                    int before = claimed.size();
-                    try (ResultSet rs = rows.executeQuery()) {
-                        while (rs.next()) {
-                            claimed.add(delivery(rs));
+                        BatchKey key = new BatchKey(rs.getString(1), rs.getInt(2));
+                        String siteId = rs.getString(3);
+                        List<BatchTargets.Target> targets = BatchTargets.decode(rs.getBytes(4));
+                        BitSet answered = BitSet.valueOf(rs.getBytes(5));
+                        List<Delivery> open = new ArrayList<>(targets.size() - answered.cardinality());
+                        for (int i = answered.nextClearBit(0); i < targets.size(); i = answered.nextClearBit(i + 1)) {
+                            BatchTargets.Target t = targets.get(i);
+                            open.add(Delivery.inBatch(key, i, t.recipient(), siteId, t.token(), platform));
+                        }
+                        if (open.isEmpty()) {
+                            done.add(key);
+                        } else {
+                            claimed.add(new ClaimedBatch(key, targets.size(), answered, open));
                         }
                     }
-                    if (claimed.size() == before) {
-                        empty.add(k);
-                        continue;
-                    }
+                }
+            }
+            try (PreparedStatement mark = c.prepareStatement("update delivery_batch set status = 'CLAIMED', claim_id = ?, lease_until = ? where notification_id = ? and seq = ?")) {
+                for (ClaimedBatch b : claimed) {
                     mark.setString(1, claimId);
                     mark.setTimestamp(2, Timestamp.from(now.plus(lease)));
-                    mark.setString(3, k.notificationId());
-                    mark.setInt(4, k.seq());
+                    mark.setString(3, b.key().notificationId());
+                    mark.setInt(4, b.key().seq());
                     mark.addBatch();
                 }
-                mark.executeBatch();
-                deleteBatches(c, empty);
+                if (!claimed.isEmpty()) {
+                    mark.executeBatch();
+                }
+            }
+            if (!done.isEmpty()) {
+                try (PreparedStatement st = c.prepareStatement("update delivery_batch set status = 'DONE' where notification_id = ? and seq = ?")) {
+                    for (BatchKey k : done) {
+                        st.setString(1, k.notificationId());
+                        st.setInt(2, k.seq());
+                        st.addBatch();
+                    }
+                    st.executeBatch();
+                }
             }
             return claimed;
         });
@@ -103,7 +126,7 @@ public class DeliveryQueue {
         return db.inTransaction(c -> {
             Instant now = Instant.now();
             List<Long> ids = new ArrayList<>();
-            try (PreparedStatement st = c.prepareStatement("select id from delivery where status = 'QUEUED' and batch_seq is null and next_attempt_at <= ? and platform = ? order by next_attempt_at, id limit ? for update skip locked")) {
+            try (PreparedStatement st = c.prepareStatement("select id from delivery where status = 'QUEUED' and next_attempt_at <= ? and platform = ? order by next_attempt_at, id limit ? for update skip locked")) {
                 st.setTimestamp(1, Timestamp.from(now));
                 st.setString(2, platform.name());
                 st.setInt(3, limit);
@@ -119,7 +142,7 @@ public class DeliveryQueue {
             }
             Sql.updateIdRanges(c, "update delivery set status = 'CLAIMED', claim_id = ?, lease_until = ? where status = 'QUEUED' and", ids,
                     claimId, Timestamp.from(now.plus(lease)));
-            try (PreparedStatement st = c.prepareStatement("select id, notification_id, recipient, site_id, token, platform, attempts, batch_seq from delivery where id in " + Sql.placeholders(ids.size()))) {
+            try (PreparedStatement st = c.prepareStatement("select id, notification_id, recipient, site_id, token, platform, attempts from delivery where id in " + Sql.placeholders(ids.size()))) {
                 for (int i = 0; i < ids.size(); i++) {
                     st.setLong(i + 1, ids.get(i));
                 }
@@ -134,10 +157,8 @@ public class DeliveryQueue {
     }
 
     private static Delivery delivery(ResultSet rs) throws SQLException {
-        int seq = rs.getInt(8);
-        Integer batchSeq = rs.wasNull() ? null : seq;
         return new Delivery(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getString(5),
-                Platform.valueOf(rs.getString(6)), rs.getInt(7), batchSeq);
+                Platform.valueOf(rs.getString(6)), rs.getInt(7), null, 0);
     }
 
     /** What became of one delivery attempt. */
@@ -171,29 +192,60 @@ public class DeliveryQueue {
     }
 
     /**
-     * Writes a batch of results in one transaction, and deletes the batches they complete.
+     * What this instance knows of a batch it claimed.
      *
-     * @param results   the results
-     * @param completed batches whose last unanswered recipients are among {@code results}
+     * @param size     all its recipients
+     * @param answered positions whose answers are recorded
      */
-    public void record(List<Result> results, Collection<BatchKey> completed) {
-        if (results.isEmpty() && completed.isEmpty()) {
-            return;
+    public record BatchState(int size, BitSet answered) {
+
+        /** @return whether every recipient's answer is recorded */
+        public boolean complete() {
+            return answered.cardinality() >= size;
         }
-        db.inTransaction(c -> {
+    }
+
+    /**
+     * Writes answers in one transaction. A recipient in a batch has its bit set in the batch's row; one that was
+     * not delivered also gets a delivery row of its own with its state (to be retried, failed, held...). A batch
+     * whose last answers these are is marked {@code DONE}.
+     *
+     * @param results the answers
+     * @param batches the state of each batch the results' recipients are in, before these answers
+     * @return the state of those batches after these answers (the caller's to keep once this returned)
+     */
+    public Map<BatchKey, BatchState> record(List<Result> results, Map<BatchKey, BatchState> batches) {
+        if (results.isEmpty()) {
+            return Map.of();
+        }
+        return db.inTransaction(c -> {
             Timestamp now = Timestamp.from(Instant.now());
             List<Long> delivered = new ArrayList<>();
             List<Long> held = new ArrayList<>();
-            try (PreparedStatement retry = c.prepareStatement("update delivery set status = 'QUEUED', batch_seq = null, attempts = attempts + ?, next_attempt_at = ?, last_error = ?, claim_id = null, lease_until = null, updated_at = ? where id = ?");
+            Map<BatchKey, BatchState> after = progress(results, batches);
+            Map<BatchKey, Integer> deliveredInBatch = new HashMap<>();
+            try (PreparedStatement retry = c.prepareStatement("update delivery set status = 'QUEUED', attempts = attempts + ?, next_attempt_at = ?, last_error = ?, claim_id = null, lease_until = null, updated_at = ? where id = ?");
                  PreparedStatement fail = c.prepareStatement("update delivery set status = ?, attempts = attempts + 1, last_error = ?, claim_id = null, lease_until = null, updated_at = ? where id = ?");
+                 // IGNORE: if the batch was claimed twice (its lease ran out under a live instance), the recipient's row
+                 // may exist already; the first answer recorded stands.
+                 PreparedStatement leave = c.prepareStatement("insert ignore into delivery (notification_id, recipient, site_id, token, platform, status, attempts, next_attempt_at, last_error, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                  PreparedStatement deleteToken = c.prepareStatement("delete from device_token where site_id = ? and token = ?");
                  PreparedStatement invalidated = c.prepareStatement("insert into invalidated_token (site_id, token, platform, reason, invalidated_at) values (?, ?, ?, ?, ?)")) {
                 boolean retries = false;
                 boolean fails = false;
+                boolean leaves = false;
                 boolean invalids = false;
                 for (Result r : results) {
                     Delivery d = r.delivery();
-                    if (r instanceof Delivered) {
+                    BatchKey batch = d.batch();
+                    if (batch != null) {
+                        if (r instanceof Delivered) {
+                            deliveredInBatch.merge(batch, 1, Integer::sum);
+                        } else {
+                            leaves = true;
+                            leaveBatch(leave, r, now);
+                        }
+                    } else if (r instanceof Delivered) {
                         delivered.add(d.id());
                     } else if (r instanceof Held) {
                         held.add(d.id());
@@ -213,21 +265,17 @@ public class DeliveryQueue {
                         retry.setTimestamp(4, now);
                         retry.setLong(5, d.id());
                         retry.addBatch();
-                    } else if (r instanceof Failed x) {
+                    } else {
                         fails = true;
-                        fail.setString(1, DeliveryStatus.FAILED.name());
-                        fail.setString(2, Sql.truncate(x.error(), 255));
+                        boolean invalid = r instanceof InvalidToken;
+                        fail.setString(1, (invalid ? DeliveryStatus.INVALID_TOKEN : DeliveryStatus.FAILED).name());
+                        fail.setString(2, Sql.truncate(error(r), 255));
                         fail.setTimestamp(3, now);
                         fail.setLong(4, d.id());
                         fail.addBatch();
-                    } else if (r instanceof InvalidToken x) {
-                        fails = true;
+                    }
+                    if (r instanceof InvalidToken x) {
                         invalids = true;
-                        fail.setString(1, DeliveryStatus.INVALID_TOKEN.name());
-                        fail.setString(2, Sql.truncate(x.reason(), 255));
-                        fail.setTimestamp(3, now);
-                        fail.setLong(4, d.id());
-                        fail.addBatch();
                         deleteToken.setString(1, d.siteId());
                         deleteToken.setString(2, d.token());
                         deleteToken.addBatch();
@@ -245,6 +293,9 @@ public class DeliveryQueue {
                 if (fails) {
                     fail.executeBatch();
                 }
+                if (leaves) {
+                    leave.executeBatch();
+                }
                 if (invalids) {
                     deleteToken.executeBatch();
                     invalidated.executeBatch();
@@ -252,22 +303,108 @@ public class DeliveryQueue {
             }
             Sql.updateIdRanges(c, "update delivery set status = 'DELIVERED', attempts = attempts + 1, claim_id = null, lease_until = null, updated_at = ? where", delivered, now);
             Sql.updateIdRanges(c, "update delivery set status = 'HELD', claim_id = null, lease_until = null, updated_at = ? where", held, now);
-            deleteBatches(c, completed);
-            return null;
+            recordBatches(c, after, deliveredInBatch, now);
+            return after;
         });
     }
 
-    private static void deleteBatches(Connection c, Collection<BatchKey> batches) throws SQLException {
-        if (batches.isEmpty()) {
+    /**
+     * @param results answers
+     * @param before  the state of each batch the answers' recipients are in
+     * @return the state of those batches with these answers (new objects: {@code before} is left as it was)
+     */
+    static Map<BatchKey, BatchState> progress(List<Result> results, Map<BatchKey, BatchState> before) {
+        Map<BatchKey, BatchState> after = new HashMap<>();
+        for (Result r : results) {
+            BatchKey key = r.delivery().batch();
+            if (key != null) {
+                after.computeIfAbsent(key, k -> {
+                    BatchState state = before.get(k);
+                    if (state == null) {
+                        throw new IllegalStateException("an answer for batch " + k + ", which this instance does not hold");
+                    }
+                    return new BatchState(state.size(), (BitSet) state.answered().clone());
+                }).answered().set(r.delivery().batchIndex());
+            }
+        }
+        return after;
+    }
+
+    /** Adds a batch recipient's row: its answer was not "delivered", so it leaves the batch with its state. */
+    private static void leaveBatch(PreparedStatement leave, Result r, Timestamp now) throws SQLException {
+        Delivery d = r.delivery();
+        DeliveryStatus status;
+        int attempts = d.attempts();
+        Timestamp next = now;
+        String error = error(r);
+        if (r instanceof Retry x) {
+            status = DeliveryStatus.QUEUED;
+            attempts++;
+            next = Timestamp.from(x.at());
+        } else if (r instanceof Deferred x) {
+            status = DeliveryStatus.QUEUED;
+            next = Timestamp.from(x.at());
+        } else if (r instanceof Held) {
+            status = DeliveryStatus.HELD;
+        } else {
+            status = r instanceof InvalidToken ? DeliveryStatus.INVALID_TOKEN : DeliveryStatus.FAILED;
+            attempts++;
+        }
+        leave.setString(1, d.notificationId());
+        leave.setLong(2, d.recipient());
+        leave.setString(3, d.siteId());
+        leave.setString(4, d.token());
+        leave.setString(5, d.platform().name());
+        leave.setString(6, status.name());
+        leave.setInt(7, attempts);
+        leave.setTimestamp(8, next);
+        leave.setString(9, error == null ? null : Sql.truncate(error, 255));
+        leave.setTimestamp(10, now);
+        leave.addBatch();
+    }
+
+    /** @return the error an answer records, or null */
+    private static String error(Result r) {
+        if (r instanceof Retry x) {
+            return x.error();
+        }
+        if (r instanceof Failed x) {
+            return x.error();
+        }
+        if (r instanceof InvalidToken x) {
+            return x.reason();
+        }
+        return null;
+    }
+
+    /** Writes each batch's answered positions and deliveries; a batch with every answer recorded is done. */
+    private static void recordBatches(Connection c, Map<BatchKey, BatchState> after, Map<BatchKey, Integer> delivered, Timestamp now) throws SQLException {
+        if (after.isEmpty()) {
             return;
         }
-        try (PreparedStatement st = c.prepareStatement("delete from delivery_batch where notification_id = ? and seq = ?")) {
-            for (BatchKey k : batches) {
-                st.setString(1, k.notificationId());
-                st.setInt(2, k.seq());
+        try (PreparedStatement progress = c.prepareStatement("update delivery_batch set answered = ?, answered_count = ?, delivered = delivered + ?, updated_at = ? where notification_id = ? and seq = ?");
+             PreparedStatement done = c.prepareStatement("update delivery_batch set answered = ?, answered_count = ?, delivered = delivered + ?, updated_at = ?, status = 'DONE', claim_id = null, lease_until = null where notification_id = ? and seq = ?")) {
+            boolean anyProgress = false;
+            boolean anyDone = false;
+            for (Map.Entry<BatchKey, BatchState> e : after.entrySet()) {
+                BatchState state = e.getValue();
+                PreparedStatement st = state.complete() ? done : progress;
+                anyDone |= state.complete();
+                anyProgress |= !state.complete();
+                st.setBytes(1, state.answered().toByteArray());
+                st.setInt(2, state.answered().cardinality());
+                st.setInt(3, delivered.getOrDefault(e.getKey(), 0));
+                st.setTimestamp(4, now);
+                st.setString(5, e.getKey().notificationId());
+                st.setInt(6, e.getKey().seq());
                 st.addBatch();
             }
-            st.executeBatch();
+            if (anyProgress) {
+                progress.executeBatch();
+            }
+            if (anyDone) {
+                done.executeBatch();
+            }
         }
     }
 
@@ -332,7 +469,7 @@ public class DeliveryQueue {
      */
     public int releaseHeld(String siteId) {
         return db.inTransaction(c -> {
-            try (PreparedStatement st = c.prepareStatement("update delivery set status = 'QUEUED', batch_seq = null, next_attempt_at = ? where site_id = ? and status = 'HELD'")) {
+            try (PreparedStatement st = c.prepareStatement("update delivery set status = 'QUEUED', next_attempt_at = ? where site_id = ? and status = 'HELD'")) {
                 st.setTimestamp(1, Timestamp.from(Instant.now()));
                 st.setString(2, siteId);
                 return st.executeUpdate();
@@ -349,7 +486,7 @@ public class DeliveryQueue {
      */
     public int retryFailed(String siteId, String notificationId) {
         return db.inTransaction(c -> {
-            try (PreparedStatement st = c.prepareStatement("update delivery set status = 'QUEUED', batch_seq = null, attempts = 0, next_attempt_at = ?, last_error = null where site_id = ? and status = 'FAILED'"
+            try (PreparedStatement st = c.prepareStatement("update delivery set status = 'QUEUED', attempts = 0, next_attempt_at = ?, last_error = null where site_id = ? and status = 'FAILED'"
                     + (notificationId == null ? "" : " and notification_id = ?"))) {
                 st.setTimestamp(1, Timestamp.from(Instant.now()));
                 st.setString(2, siteId);

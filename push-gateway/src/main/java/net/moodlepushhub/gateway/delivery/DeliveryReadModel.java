@@ -3,6 +3,7 @@ package net.moodlepushhub.gateway.delivery;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import net.moodlepushhub.gateway.persistence.GatewayDatabase;
+import net.moodlepushhub.gateway.provider.Platform;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -10,14 +11,23 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * What a site reads about its notifications: per-notification summaries, recipients by state, tokens the push
  * services invalidated. Read only; the queue's writes are {@link DeliveryQueue}'s and {@link NotificationWrites}'.
- * A recipient waiting in a claimed batch reads as {@code queued} until its answer is recorded.
+ *
+ * <p>A recipient's state is in one of two places (see {@link DeliveryQueue}): its batch, while it waits
+ * ({@code queued}, also while its batch is being sent) and once delivered on its first attempt ({@code delivered});
+ * or a delivery row of its own for any other state. Recipients read from their batch have no
+ * {@code deliveryId}.</p>
  */
 @ApplicationScoped
 public class DeliveryReadModel {
@@ -25,8 +35,13 @@ public class DeliveryReadModel {
     @Inject
     GatewayDatabase db;
 
-    /** One recipient's state, for the site. */
-    public record RecipientState(long deliveryId, String notificationId, long recipient, String token, String platform, String status, int attempts, String lastError, Instant updatedAt) {
+    /**
+     * One recipient's state, for the site.
+     *
+     * @param deliveryId its delivery row, or null while it is only an entry of its batch (queued, or delivered at
+     *                   the first attempt)
+     */
+    public record RecipientState(Long deliveryId, String notificationId, long recipient, String token, String platform, String status, int attempts, String lastError, Instant updatedAt) {
     }
 
     /**
@@ -88,13 +103,78 @@ public class DeliveryReadModel {
                     }
                 }
             }
+            try (PreparedStatement st = c.prepareStatement("select coalesce(sum(delivered), 0), coalesce(sum(case when status <> 'DONE' then recipients - answered_count else 0 end), 0) from delivery_batch where notification_id = ?")) {
+                st.setString(1, notificationId);
+                try (ResultSet rs = st.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) > 0) {
+                        counts.merge(DeliveryStatus.DELIVERED.wire(), rs.getLong(1), Long::sum);
+                    }
+                    if (rs.getLong(2) > 0) {
+                        counts.merge(DeliveryStatus.QUEUED.wire(), rs.getLong(2), Long::sum);
+                    }
+                }
+            }
             int notWritten = notExpanded(c, notificationId);
             if (notWritten > 0) {
                 counts.put("expanding", (long) notWritten);
             }
-            return new NotificationState(notificationId, kind, channel, recipients, createdAt, counts,
-                    query(c, "select id, notification_id, recipient, token, platform, status, attempts, last_error, updated_at from delivery where notification_id = ? order by recipient limit 1000", notificationId));
+            return new NotificationState(notificationId, kind, channel, recipients, createdAt, counts, firstRecipients(c, notificationId));
         });
+    }
+
+    /** The most recipients {@link NotificationState#deliveries()} lists. */
+    static final int LISTED = 1000;
+
+    /**
+     * A notification's first {@link #LISTED} recipients, by recipient number. They are all in the batches of its
+     * first chunk (a send's batches of index 0 hold its first 1,000 recipients per platform; a broadcast's first
+     * chunk holds the lowest device ids) or among its rows.
+     */
+    private static List<RecipientState> firstRecipients(Connection c, String notificationId) throws SQLException {
+        Map<Long, RecipientState> byRecipient = new TreeMap<>();
+        try (PreparedStatement st = c.prepareStatement("select notification_id, seq, platform, targets, answered, updated_at from delivery_batch where notification_id = ? and seq < ?")) {
+            st.setString(1, notificationId);
+            st.setInt(2, NotificationWrites.seq(NotificationWrites.EXPANSION_CHUNK / NotificationWrites.BATCH_SIZE, Platform.values()[0]));
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    for (RecipientState r : batchStates(rs, null)) {
+                        byRecipient.put(r.recipient(), r);
+                    }
+                }
+            }
+        }
+        // The rows win: a recipient that left its batch has its bit set there and its state here. Only the first
+        // LISTED rows are needed: if there are more, every recipient after them is past the list's end anyway.
+        for (RecipientState r : query(c, "select id, notification_id, recipient, token, platform, status, attempts, last_error, updated_at from delivery where notification_id = ? order by recipient limit " + LISTED, notificationId)) {
+            byRecipient.put(r.recipient(), r);
+        }
+        return byRecipient.values().stream().limit(LISTED).toList();
+    }
+
+    /**
+     * The recipients of the batch at the result set's row ({@code notification_id, seq, platform, targets,
+     * answered, updated_at}) as their batch knows them: {@code queued} or, when answered, {@code delivered} (the
+     * caller overrides those that have a row).
+     *
+     * @param only {@code queued} or {@code delivered} to keep only those, or null for both
+     */
+    private static List<RecipientState> batchStates(ResultSet rs, DeliveryStatus only) throws SQLException {
+        String notificationId = rs.getString(1);
+        String platform = rs.getString(3).toLowerCase();
+        List<BatchTargets.Target> targets = BatchTargets.decode(rs.getBytes(4));
+        BitSet answered = BitSet.valueOf(rs.getBytes(5));
+        Instant updatedAt = rs.getTimestamp(6).toInstant();
+        List<RecipientState> out = new ArrayList<>();
+        for (int i = 0; i < targets.size(); i++) {
+            DeliveryStatus status = answered.get(i) ? DeliveryStatus.DELIVERED : DeliveryStatus.QUEUED;
+            if (only == null || only == status) {
+                BatchTargets.Target t = targets.get(i);
+                out.add(new RecipientState(null, notificationId, t.recipient(), t.token(), platform, status.wire(),
+                        status == DeliveryStatus.DELIVERED ? 1 : 0, null, updatedAt));
+            }
+        }
+        return out;
     }
 
     /**
@@ -104,15 +184,89 @@ public class DeliveryReadModel {
      * @return the site's deliveries in that status, newest first
      */
     public List<RecipientState> bySiteAndStatus(String siteId, DeliveryStatus status, int limit) {
-        // One statement: no transaction of its own (GatewayDatabase.autoCommit).
-        return db.autoCommit(c -> {
-            try (PreparedStatement st = c.prepareStatement("select id, notification_id, recipient, token, platform, status, attempts, last_error, updated_at from delivery where site_id = ? and status = ? order by updated_at desc limit ?")) {
-                st.setString(1, siteId);
-                st.setString(2, status.name());
-                st.setInt(3, limit);
-                return states(st);
-            }
+        if (status != DeliveryStatus.QUEUED && status != DeliveryStatus.DELIVERED) {
+            // Only rows have these states: one statement, no transaction of its own (GatewayDatabase.autoCommit).
+            return db.autoCommit(c -> rowsBySiteAndStatus(c, siteId, status, limit));
+        }
+        return db.inTransaction(c -> {
+            List<RecipientState> all = new ArrayList<>(rowsBySiteAndStatus(c, siteId, status, limit));
+            all.addAll(batchRecipientsBySite(c, siteId, status, limit));
+            all.sort(Comparator.comparing(RecipientState::updatedAt).reversed());
+            return all.size() > limit ? new ArrayList<>(all.subList(0, limit)) : all;
         });
+    }
+
+    private static List<RecipientState> rowsBySiteAndStatus(Connection c, String siteId, DeliveryStatus status, int limit) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("select id, notification_id, recipient, token, platform, status, attempts, last_error, updated_at from delivery where site_id = ? and status = ? order by updated_at desc limit ?")) {
+            st.setString(1, siteId);
+            st.setString(2, status.name());
+            st.setInt(3, limit);
+            return states(st);
+        }
+    }
+
+    /**
+     * The newest of a site's recipients that are queued or delivered in their batches: enough of the most recently
+     * updated batches to hold {@code limit} of them. Delivered recipients that left their batch (their row says
+     * how they ended) are not counted twice: a batch whose answers are all deliveries has none.
+     */
+    private static List<RecipientState> batchRecipientsBySite(Connection c, String siteId, DeliveryStatus status, int limit) throws SQLException {
+        boolean delivered = status == DeliveryStatus.DELIVERED;
+        // First the batches' sizes only, newest first, then the recipients of as many as are needed.
+        List<DeliveryQueue.BatchKey> keys = new ArrayList<>();
+        List<Boolean> mixed = new ArrayList<>();
+        try (PreparedStatement st = c.prepareStatement(delivered
+                ? "select notification_id, seq, delivered, answered_count from delivery_batch where site_id = ? and delivered > 0 order by updated_at desc limit ?"
+                : "select notification_id, seq, recipients - answered_count, 0 from delivery_batch where site_id = ? and status <> 'DONE' order by updated_at desc limit ?")) {
+            st.setString(1, siteId);
+            st.setInt(2, limit);
+            try (ResultSet rs = st.executeQuery()) {
+                long found = 0;
+                while (rs.next() && found < limit) {
+                    keys.add(new DeliveryQueue.BatchKey(rs.getString(1), rs.getInt(2)));
+                    mixed.add(delivered && rs.getInt(3) < rs.getInt(4));
+                    found += rs.getInt(3);
+                }
+            }
+        }
+        List<RecipientState> out = new ArrayList<>();
+        try (PreparedStatement st = c.prepareStatement("select notification_id, seq, platform, targets, answered, updated_at from delivery_batch where notification_id = ? and seq = ?")) {
+            for (int i = 0; i < keys.size(); i++) {
+                st.setString(1, keys.get(i).notificationId());
+                st.setInt(2, keys.get(i).seq());
+                try (ResultSet rs = st.executeQuery()) {
+                    if (rs.next()) {
+                        List<RecipientState> states = batchStates(rs, status);
+                        if (mixed.get(i)) {
+                            Set<Long> left = leftTheirBatch(c, keys.get(i).notificationId(), states);
+                            states = states.stream().filter(r -> !left.contains(r.recipient())).toList();
+                        }
+                        out.addAll(states);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** @return which of a notification's recipients have a row of their own */
+    private static Set<Long> leftTheirBatch(Connection c, String notificationId, List<RecipientState> recipients) throws SQLException {
+        Set<Long> left = new HashSet<>();
+        if (recipients.isEmpty()) {
+            return left;
+        }
+        try (PreparedStatement st = c.prepareStatement("select recipient from delivery where notification_id = ? and recipient in " + Sql.placeholders(recipients.size()))) {
+            st.setString(1, notificationId);
+            for (int i = 0; i < recipients.size(); i++) {
+                st.setLong(i + 2, recipients.get(i).recipient());
+            }
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    left.add(rs.getLong(1));
+                }
+            }
+        }
+        return left;
     }
 
     /**

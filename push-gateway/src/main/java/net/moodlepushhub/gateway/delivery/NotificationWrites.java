@@ -17,12 +17,12 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * Writes accepted notifications: the notification, one delivery row per recipient and the batches the
- * recipients are claimed in (at most {@link #BATCH_SIZE} recipients of one platform each), all in the caller's
- * transaction, so what was accepted is durable before the answer. Batch {@code seq} numbers are
- * {@code index * platforms + platform.ordinal()}: a broadcast's {@code INSERT ... SELECT} computes them itself.
+ * Writes accepted notifications: the notification and the batches that hold its recipients (at most
+ * {@link #BATCH_SIZE} of one platform each), in the caller's transaction, so what was accepted is durable before
+ * the answer. Batch {@code seq} numbers are {@code index * platforms + platform.ordinal()}.
  */
 @ApplicationScoped
 public class NotificationWrites {
@@ -67,8 +67,8 @@ public class NotificationWrites {
     }
 
     /**
-     * Stores a notification, its recipients and their batches in the caller's transaction: one bulk statement
-     * per 1,000 recipients.
+     * Stores a notification and its recipients, cut into batches, in the caller's transaction: one row per batch
+     * of up to {@link #BATCH_SIZE} recipients of one platform, each holding its recipients (see {@link BatchTargets}).
      *
      * @param c       the transaction
      * @param id      the notification id
@@ -81,49 +81,40 @@ public class NotificationWrites {
      */
     public void insertNotification(Connection c, String id, String siteId, String kind, String channel, NotificationMessage message, List<Target> targets) throws SQLException {
         Instant now = Instant.now();
-        Timestamp ts = Timestamp.from(now);
         insertNotificationRow(c, id, siteId, kind, channel, message, targets.size(), now);
+        insertBatches(c, id, siteId, 0, targets, now);
+    }
+
+    /**
+     * Cuts recipients into batches of one platform and at most {@link #BATCH_SIZE} each, in their order, and
+     * stores them.
+     *
+     * @param firstIndex the index (per platform) of the first batch: batches of one notification never share a seq
+     */
+    private static void insertBatches(Connection c, String id, String siteId, int firstIndex, List<Target> targets, Instant now) throws SQLException {
+        Map<Integer, List<BatchTargets.Target>> batches = new TreeMap<>();
         Map<Platform, Integer> perPlatform = new EnumMap<>(Platform.class);
-        Map<Integer, int[]> batches = new HashMap<>(); // seq -> {platform ordinal, recipients}
-        int[] seqs = new int[targets.size()];
-        for (int i = 0; i < targets.size(); i++) {
-            Platform p = targets.get(i).platform();
-            int index = perPlatform.merge(p, 1, Integer::sum) - 1;
-            seqs[i] = seq(index / BATCH_SIZE, p);
-            batches.computeIfAbsent(seqs[i], s -> new int[]{p.ordinal(), 0})[1]++;
+        for (Target t : targets) {
+            int index = perPlatform.merge(t.platform(), 1, Integer::sum) - 1;
+            batches.computeIfAbsent(seq(firstIndex + index / BATCH_SIZE, t.platform()), s -> new ArrayList<>())
+                    .add(new BatchTargets.Target(t.recipient(), t.token()));
         }
-        // One batched statement, which the MariaDB driver sends as a single COM_STMT_BULK_EXECUTE: the server parses
-        // it once, not a thousand-row VALUES list of literals per request (a fifth of MariaDB's CPU went to parsing
-        // those). What every row shares is in the statement's text, not bound per row: the driver encodes each bound
-        // timestamp through a Calendar, two per recipient, which cost more than the rest of the row.
-        String sql = "insert into delivery (notification_id, recipient, site_id, token, platform, status, attempts, next_attempt_at, updated_at, batch_seq) values (?, ?, ?, ?, ?, 'QUEUED', 0, "
-                + sqlTimestamp(now) + ", " + sqlTimestamp(now) + ", ?)";
-        try (PreparedStatement st = c.prepareStatement(sql)) {
-            for (int i = 0; i < targets.size(); i++) {
-                Target t = targets.get(i);
-                st.setString(1, id);
-                st.setLong(2, t.recipient());
-                st.setString(3, siteId);
-                st.setString(4, t.token());
-                st.setString(5, t.platform().name());
-                st.setInt(6, seqs[i]);
-                st.addBatch();
-                if ((i + 1) % BATCH_SIZE == 0) {
-                    st.executeBatch();
-                }
-            }
-            if (targets.size() % BATCH_SIZE != 0) {
-                st.executeBatch();
-            }
+        if (batches.isEmpty()) {
+            return;
         }
-        try (PreparedStatement st = c.prepareStatement("insert into delivery_batch (notification_id, seq, site_id, platform, recipients, status, created_at) values (?, ?, ?, ?, ?, 'QUEUED', ?)")) {
-            for (Map.Entry<Integer, int[]> b : batches.entrySet()) {
+        Timestamp ts = Timestamp.from(now);
+        try (PreparedStatement st = c.prepareStatement("insert into delivery_batch (notification_id, seq, site_id, platform, recipients, status, targets, answered, answered_count, delivered, created_at, updated_at) "
+                + "values (?, ?, ?, ?, ?, 'QUEUED', ?, ?, 0, 0, ?, ?)")) {
+            for (Map.Entry<Integer, List<BatchTargets.Target>> b : batches.entrySet()) {
                 st.setString(1, id);
                 st.setInt(2, b.getKey());
                 st.setString(3, siteId);
-                st.setString(4, Platform.values()[b.getValue()[0]].name());
-                st.setInt(5, b.getValue()[1]);
-                st.setTimestamp(6, ts);
+                st.setString(4, platformOf(b.getKey()).name());
+                st.setInt(5, b.getValue().size());
+                st.setBytes(6, BatchTargets.encode(b.getValue()));
+                st.setBytes(7, new byte[0]);
+                st.setTimestamp(8, ts);
+                st.setTimestamp(9, ts);
                 st.addBatch();
             }
             st.executeBatch();
@@ -135,20 +126,6 @@ public class NotificationWrites {
 
     /** Batches of one platform a chunk can fill: chunk {@code k} numbers its batches from {@code k} times this. */
     private static final int BATCHES_PER_CHUNK = EXPANSION_CHUNK / BATCH_SIZE;
-
-    /** SQL: the ordinal of {@code d.platform}, as {@link #seq} uses it. */
-    private static final String PLATFORM_ORDINAL = platformCase("case", p -> " when d.platform = '" + p.name() + "' then " + p.ordinal());
-
-    /** SQL: the platform of a batch, from its {@code batch_seq} (see {@link #seq}). */
-    private static final String PLATFORM_OF_SEQ = platformCase("case mod(batch_seq, " + Platform.values().length + ")", p -> " when " + p.ordinal() + " then '" + p.name() + "'");
-
-    private static String platformCase(String head, java.util.function.Function<Platform, String> when) {
-        StringBuilder sql = new StringBuilder(head);
-        for (Platform p : Platform.values()) {
-            sql.append(when.apply(p));
-        }
-        return sql.append(" end").toString();
-    }
 
     /**
      * Accepts a broadcast: stores the notification and its audience (the site's confirmed devices, in the channel
@@ -234,47 +211,22 @@ public class NotificationWrites {
                 chunk = rs.getInt(6);
                 expanded = rs.getInt(7);
             }
-            int firstSeq = seq(chunk * BATCHES_PER_CHUNK, Platform.values()[0]);
-            int endSeq = seq((chunk + 1) * BATCHES_PER_CHUNK, Platform.values()[0]);
-            Timestamp ts = Timestamp.from(Instant.now());
-            // The batch of a recipient: its index among the chunk's devices of its platform, by 1,000s (see seq()).
-            String seq = "(" + chunk * BATCHES_PER_CHUNK + " + floor((row_number() over (partition by d.platform order by d.id) - 1) / " + BATCH_SIZE + ")) * " + Platform.values().length
-                    + " + " + PLATFORM_ORDINAL;
-            int written;
-            try (PreparedStatement st = c.prepareStatement("insert into delivery (notification_id, recipient, site_id, token, platform, status, attempts, next_attempt_at, updated_at, batch_seq) "
-                    + "select ?, d.id, d.site_id, d.token, d.platform, 'QUEUED', 0, ?, ?, " + seq
-                    + " from (select t.id, t.site_id, t.token, t.platform from device_token t where " + audience(channel == null)
-                    + " and t.id > ? and t.id <= ? order by t.id limit " + EXPANSION_CHUNK + ") d")) {
-                st.setString(1, id);
-                st.setTimestamp(2, ts);
-                st.setTimestamp(3, ts);
-                int i = bindAudience(st, 4, siteId, channel);
+            List<Target> devices = new ArrayList<>();
+            try (PreparedStatement st = c.prepareStatement("select t.id, t.token, t.platform from device_token t where " + audience(channel == null)
+                    + " and t.id > ? and t.id <= ? order by t.id limit " + EXPANSION_CHUNK)) {
+                int i = bindAudience(st, 1, siteId, channel);
                 st.setLong(i++, after);
                 st.setLong(i, lastTokenId);
-                written = st.executeUpdate();
-            }
-            long reached = after;
-            if (written > 0) {
-                // Recipients of a broadcast are device ids: the chunk ends at the highest one written.
-                try (PreparedStatement st = c.prepareStatement("select max(recipient) from delivery where notification_id = ?")) {
-                    st.setString(1, id);
-                    try (ResultSet rs = st.executeQuery()) {
-                        rs.next();
-                        reached = rs.getLong(1);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        // A broadcast's recipient numbers are device ids.
+                        devices.add(new Target(rs.getLong(1), rs.getString(2), Platform.valueOf(rs.getString(3))));
                     }
                 }
-                // The site is the broadcast's and the platform follows from seq (see seq()): the grouping reads only the
-                // (notification_id, batch_seq) index, not the new rows.
-                try (PreparedStatement st = c.prepareStatement("insert into delivery_batch (notification_id, seq, site_id, platform, recipients, status, created_at) "
-                        + "select notification_id, batch_seq, ?, " + PLATFORM_OF_SEQ + ", count(*), 'QUEUED', ? from delivery where notification_id = ? and batch_seq >= ? and batch_seq < ? group by notification_id, batch_seq")) {
-                    st.setString(1, siteId);
-                    st.setTimestamp(2, ts);
-                    st.setString(3, id);
-                    st.setInt(4, firstSeq);
-                    st.setInt(5, endSeq);
-                    st.executeUpdate();
-                }
             }
+            int written = devices.size();
+            long reached = written == 0 ? after : devices.get(written - 1).recipient();
+            insertBatches(c, id, siteId, chunk * BATCHES_PER_CHUNK, devices, Instant.now());
             if (written < EXPANSION_CHUNK) {
                 // The audience is exhausted: the broadcast's recipients are what was written (devices removed since it
                 // was accepted are not among them).
@@ -299,15 +251,9 @@ public class NotificationWrites {
         });
     }
 
-    private static final java.time.format.DateTimeFormatter SQL_TIMESTAMP =
-            java.time.format.DateTimeFormatter.ofPattern("''yyyy-MM-dd HH:mm:ss.SSSSSS''");
-
-    /**
-     * @return a DATETIME(6) literal of an instant, in the JVM's time zone as the driver writes a bound
-     * {@link Timestamp} (the gateway runs in UTC), so both read back the same
-     */
-    static String sqlTimestamp(Instant instant) {
-        return SQL_TIMESTAMP.format(java.time.LocalDateTime.ofInstant(instant, java.time.ZoneId.systemDefault()));
+    /** @return the platform of a batch, from its seq (see {@link #seq}) */
+    static Platform platformOf(int seq) {
+        return Platform.values()[seq % Platform.values().length];
     }
 
     /**

@@ -392,10 +392,9 @@ public class GatewayMetrics {
         db.inTransaction(c -> {
             long now = System.currentTimeMillis();
             java.sql.Timestamp nowTs = new java.sql.Timestamp(now);
-            // Waiting in batches: a batch's recipient count stays until its last answer is recorded, so a batch
-            // being sent counts whole (at most a few batches per instance in flight).
-            try (var st = c.prepareStatement("select platform, sum(recipients), min(case when status = 'QUEUED' then created_at end) "
-                    + "from delivery_batch group by platform");
+            // Waiting in batches: the recipients whose answers are not recorded yet.
+            try (var st = c.prepareStatement("select platform, sum(recipients - answered_count), min(case when status = 'QUEUED' then created_at end) "
+                    + "from delivery_batch where status in ('QUEUED', 'CLAIMED') group by platform");
                  var rs = st.executeQuery()) {
                 while (rs.next()) {
                     Platform p = platform(rs.getString(1));
@@ -408,9 +407,9 @@ public class GatewayMetrics {
                     }
                 }
             }
-            // Waiting outside batches: retries (due now or later), released and re-queued rows, rows being sent.
+            // Waiting with rows of their own: retries (due now or later), released and re-queued rows, rows being sent.
             try (var st = c.prepareStatement("select platform, count(*), min(case when status = 'QUEUED' and next_attempt_at <= ? then next_attempt_at end) "
-                    + "from delivery where status in ('QUEUED', 'CLAIMED') and batch_seq is null group by platform")) {
+                    + "from delivery where status in ('QUEUED', 'CLAIMED') group by platform")) {
                 st.setTimestamp(1, nowTs);
                 try (var rs = st.executeQuery()) {
                     while (rs.next()) {

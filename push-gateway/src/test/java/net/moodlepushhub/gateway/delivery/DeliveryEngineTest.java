@@ -87,13 +87,13 @@ class DeliveryEngineTest {
 
         await(() -> queue.recordedFor(Platform.APNS).size() == 2);
         List<DeliveryQueue.Result> results = queue.recordedFor(Platform.APNS);
-        assertThat(results).filteredOn(r -> r.delivery().id() == 1).singleElement().isInstanceOf(DeliveryQueue.Deferred.class);
+        assertThat(results).filteredOn(r -> r.delivery().recipient() == 1).singleElement().isInstanceOf(DeliveryQueue.Deferred.class);
         // APNs itself refusing is an attempt, retried by the policy.
-        assertThat(results).filteredOn(r -> r.delivery().id() == 2).singleElement().isInstanceOf(DeliveryQueue.Retry.class);
+        assertThat(results).filteredOn(r -> r.delivery().recipient() == 2).singleElement().isInstanceOf(DeliveryQueue.Retry.class);
     }
 
     @Test
-    void aBatchIsDeletedWithTheLastAnswerOfItsRecipients() throws Exception {
+    void aBatchIsDoneWithTheLastAnswerOfItsRecipients() throws Exception {
         MemoryQueue queue = new MemoryQueue();
         for (int i = 0; i < 30; i++) {
             queue.add(delivery(i, Platform.FCM));
@@ -112,7 +112,7 @@ class DeliveryEngineTest {
     // ---------------------------------------------------------------- in-memory peers
 
     private static Delivery delivery(long id, Platform platform) {
-        return new Delivery(id, "n", id, "site", "token-" + id, platform, 0, NotificationWrites.seq(0, platform));
+        return Delivery.inBatch(new DeliveryQueue.BatchKey("n", NotificationWrites.seq(0, platform)), (int) id, id, "site", "token-" + id, platform);
     }
 
     interface Send {
@@ -148,10 +148,14 @@ class DeliveryEngineTest {
         }
 
         @Override
-        public synchronized List<Delivery> claimBatches(Platform platform, int batches, String claimId, Duration lease) {
-            List<Delivery> out = pending.getOrDefault(platform, new ArrayList<>());
-            pending.remove(platform);
-            return out;
+        public synchronized List<ClaimedBatch> claimBatches(Platform platform, int batches, String claimId, Duration lease) {
+            List<Delivery> out = pending.remove(platform);
+            if (out == null || out.isEmpty()) {
+                return List.of();
+            }
+            // Positions in the batch are the deliveries' ids (see delivery()): size is one more than the highest.
+            int size = out.stream().mapToInt(Delivery::batchIndex).max().orElseThrow() + 1;
+            return List.of(new ClaimedBatch(out.get(0).batch(), size, new java.util.BitSet(), out));
         }
 
         @Override
@@ -160,9 +164,15 @@ class DeliveryEngineTest {
         }
 
         @Override
-        public void record(List<Result> batch, Collection<BatchKey> done) {
+        public Map<BatchKey, BatchState> record(List<Result> batch, Map<BatchKey, BatchState> before) {
+            Map<BatchKey, BatchState> after = progress(batch, before);
             results.addAll(batch);
-            completed.addAll(done);
+            after.forEach((k, state) -> {
+                if (state.complete()) {
+                    completed.add(k);
+                }
+            });
+            return after;
         }
 
         @Override
@@ -191,6 +201,11 @@ class DeliveryEngineTest {
             @Override
             public Map<String, NotificationMessage> messages(Collection<String> ids) {
                 return Map.of("n", new NotificationMessage("Hello", "Moodle", null, null, null, Priority.HIGH, null, null));
+            }
+
+            @Override
+            public boolean expandNextChunk() {
+                return false; // no broadcasts here
             }
         };
         e.providers = new Providers() {

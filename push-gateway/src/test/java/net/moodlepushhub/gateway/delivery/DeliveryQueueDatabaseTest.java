@@ -22,16 +22,20 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The queue's SQL on both databases the gateway runs on (embedded H2 in MariaDB mode, as {@code ./run} uses,
- * and the machine's MariaDB): recipients are cut into batches of at most 1,000 of one platform, a batch is
- * claimed once, answered recipients are not claimed again after a lease expires, retries leave their batch.
+ * and the machine's MariaDB): recipients are cut into batches of at most 1,000 of one platform that hold them, a
+ * batch is claimed once, answered recipients are not claimed again after a lease expires, any answer but
+ * "delivered" moves a recipient out of its batch into a row of its own, and a site reads each recipient's state
+ * from wherever it is.
  */
 class DeliveryQueueDatabaseTest {
 
@@ -51,12 +55,13 @@ class DeliveryQueueDatabaseTest {
             int recipients = f.broadcast("b1");
             assertThat(recipients).isEqualTo(2500);
             assertThat(f.count("select count(*) from delivery_batch where notification_id = 'b1'")).isEqualTo(3);
+            assertThat(f.count("select count(*) from delivery")).as("a recipient waiting in its batch has no row").isZero();
 
-            List<Delivery> apns = f.queue.claimBatches(Platform.APNS, 5, GW, Duration.ofMinutes(1));
-            assertThat(apns).hasSize(1700).allMatch(d -> d.platform() == Platform.APNS);
+            List<Delivery> apns = f.claim(Platform.APNS, GW);
+            assertThat(apns).hasSize(1700).allMatch(d -> d.platform() == Platform.APNS && d.id() == 0);
             assertThat(apns.stream().map(Delivery::batch).distinct()).hasSize(2);
-            assertThat(f.queue.claimBatches(Platform.APNS, 5, GW, Duration.ofMinutes(1))).as("claimed once").isEmpty();
-            List<Delivery> fcm = f.queue.claimBatches(Platform.FCM, 5, GW, Duration.ofMinutes(1));
+            assertThat(f.claim(Platform.APNS, GW)).as("claimed once").isEmpty();
+            List<Delivery> fcm = f.claim(Platform.FCM, GW);
             assertThat(fcm).hasSize(800);
 
             // Half the first APNs batch answered (one to retry), then the instance dies.
@@ -67,34 +72,37 @@ class DeliveryQueueDatabaseTest {
                 answers.add(i == 0 ? new DeliveryQueue.Retry(ofFirst.get(i), Instant.now().minusSeconds(1), "TooManyRequests")
                         : new DeliveryQueue.Delivered(ofFirst.get(i)));
             }
-            f.queue.record(answers, List.of());
+            f.record(answers);
             f.expireLeases();
             assertThat(f.queue.requeueExpiredLeases()).isEqualTo(3);
 
-            List<Delivery> again = f.queue.claimBatches(Platform.APNS, 5, GW, Duration.ofMinutes(1));
+            List<Delivery> again = f.claim(Platform.APNS, "gateway-2");
             assertThat(again).hasSize(1700 - 500);
             Set<Long> answered = new HashSet<>();
-            answers.forEach(r -> answered.add(r.delivery().id()));
-            assertThat(again).noneMatch(d -> answered.contains(d.id()));
+            answers.forEach(r -> answered.add(r.delivery().recipient()));
+            assertThat(again).noneMatch(d -> answered.contains(d.recipient()));
 
-            // The retry is claimed on its own, outside its batch, with the attempt counted.
+            // The retry is claimed on its own row, outside its batch, with the attempt counted.
             List<Delivery> retries = f.queue.claimRows(Platform.APNS, 10, GW, Duration.ofMinutes(1));
             assertThat(retries).singleElement().satisfies(d -> {
-                assertThat(d.id()).isEqualTo(ofFirst.get(0).id());
+                assertThat(d.recipient()).isEqualTo(ofFirst.get(0).recipient());
+                assertThat(d.id()).isPositive();
                 assertThat(d.batchSeq()).isNull();
                 assertThat(d.attempts()).isEqualTo(1);
             });
 
             // Deferred: queued again without an attempt.
-            f.queue.record(List.of(new DeliveryQueue.Deferred(retries.get(0), Instant.now().minusSeconds(1))), List.of());
+            f.record(List.of(new DeliveryQueue.Deferred(retries.get(0), Instant.now().minusSeconds(1))));
             assertThat(f.queue.claimRows(Platform.APNS, 10, GW, Duration.ofMinutes(1))).singleElement().satisfies(d -> assertThat(d.attempts()).isEqualTo(1));
 
-            // The last answers delete their batch.
+            // The last answers finish their batch: it is done, with its deliveries counted.
             List<DeliveryQueue.Result> rest = new ArrayList<>();
             again.stream().filter(d -> d.batch().equals(first)).forEach(d -> rest.add(new DeliveryQueue.Delivered(d)));
-            f.queue.record(rest, List.of(first));
-            assertThat(f.count("select count(*) from delivery_batch where notification_id = 'b1'")).isEqualTo(2);
-            assertThat(f.count("select count(*) from delivery where notification_id = 'b1' and status = 'DELIVERED'")).isEqualTo(ofFirst.size() - 1);
+            f.record(rest);
+            assertThat(f.count("select count(*) from delivery_batch where notification_id = 'b1' and status <> 'DONE'")).isEqualTo(2);
+            assertThat(f.count("select delivered from delivery_batch where notification_id = 'b1' and seq = " + first.seq())).isEqualTo(ofFirst.size() - 1);
+            assertThat(f.count("select answered_count from delivery_batch where notification_id = 'b1' and seq = " + first.seq())).isEqualTo(ofFirst.size());
+            assertThat(f.count("select count(*) from delivery where notification_id = 'b1'")).as("only the retried recipient has a row").isEqualTo(1);
         }
     }
 
@@ -102,17 +110,11 @@ class DeliveryQueueDatabaseTest {
     @ValueSource(strings = {"h2", "mariadb"})
     void aSendRequestIsOneBatchPerPlatform(String kind, @TempDir Path dir) throws Exception {
         try (Fixture f = new Fixture(kind, dir)) {
-            List<NotificationWrites.Target> targets = new ArrayList<>();
-            for (int i = 0; i < 1000; i++) {
-                targets.add(new NotificationWrites.Target(i, "t" + i, i % 2 == 0 ? Platform.APNS : Platform.FCM));
-            }
-            f.db.inTransaction(c -> {
-                f.writes.insertNotification(c, "s1", "site", "send", null, MESSAGE, targets);
-                return null;
-            });
-            assertThat(f.count("select count(*) from delivery where notification_id = 's1'")).isEqualTo(1000);
+            f.send("s1", 1000, i -> i % 2 == 0 ? Platform.APNS : Platform.FCM);
+            assertThat(f.count("select count(*) from delivery where notification_id = 's1'")).isZero();
             assertThat(f.count("select count(*) from delivery_batch where notification_id = 's1'")).isEqualTo(2);
-            assertThat(f.queue.claimBatches(Platform.FCM, 5, GW, Duration.ofMinutes(1))).hasSize(500).allMatch(d -> d.recipient() % 2 == 1);
+            assertThat(f.count("select sum(recipients) from delivery_batch where notification_id = 's1'")).isEqualTo(1000);
+            assertThat(f.claim(Platform.FCM, GW)).hasSize(500).allMatch(d -> d.recipient() % 2 == 1 && d.token().equals("t" + d.recipient()));
         }
     }
 
@@ -121,17 +123,20 @@ class DeliveryQueueDatabaseTest {
     void aBroadcastIsWrittenChunkByChunkToTheDevicesRegisteredWhenItWasAccepted(String kind, @TempDir Path dir) throws Exception {
         try (Fixture f = new Fixture(kind, dir)) {
             int devices = 2 * NotificationWrites.EXPANSION_CHUNK + 345;
+            Map<String, Platform> platforms = new HashMap<>();
             for (int i = 0; i < devices; i++) {
-                f.token("site", "tok-" + i, i % 3 == 0 ? Platform.FCM : Platform.APNS);
+                Platform p = i % 3 == 0 ? Platform.FCM : Platform.APNS;
+                f.token("site", "tok-" + i, p);
+                platforms.put("tok-" + i, p);
             }
             f.token("other-site", "theirs", Platform.APNS);
             assertThat(f.writes.acceptBroadcast("b1", "site", "default", true, MESSAGE)).isEqualTo(devices);
-            assertThat(f.count("select count(*) from delivery")).as("nothing written before the answer but the audience").isZero();
+            assertThat(f.count("select count(*) from delivery_batch")).as("nothing written before the answer but the audience").isZero();
             f.token("site", "registered-later", Platform.APNS);
 
             assertThat(f.writes.expandNextChunk()).isTrue();
-            assertThat(f.count("select count(*) from delivery where notification_id = 'b1'")).isEqualTo(NotificationWrites.EXPANSION_CHUNK);
-            assertThat(f.queue.claimBatches(Platform.APNS, 1, GW, Duration.ofMinutes(1))).as("sending starts with the first chunk").hasSize(1000);
+            assertThat(f.count("select sum(recipients) from delivery_batch where notification_id = 'b1'")).isEqualTo(NotificationWrites.EXPANSION_CHUNK);
+            assertThat(f.claim(Platform.APNS, 1, GW)).as("sending starts with the first chunk").hasSize(1000);
 
             // The instance dies; another continues where the last committed chunk left off.
             NotificationWrites other = new NotificationWrites();
@@ -139,13 +144,19 @@ class DeliveryQueueDatabaseTest {
             while (other.expandNextChunk()) {
                 // chunk by chunk
             }
-            assertThat(f.count("select count(*) from delivery where notification_id = 'b1'")).isEqualTo(devices);
-            assertThat(f.count("select count(distinct recipient) from delivery where notification_id = 'b1'")).isEqualTo(devices);
-            assertThat(f.count("select count(*) from delivery where token in ('registered-later', 'theirs')")).isZero();
+            List<String> tokens = new ArrayList<>();
+            Set<Long> recipients = new HashSet<>();
+            f.batches("b1").forEach((platform, targets) -> {
+                assertThat(targets).hasSizeLessThanOrEqualTo(NotificationWrites.BATCH_SIZE);
+                assertThat(targets).as("a batch is one platform's").allMatch(t -> platforms.get(t.token()) == platform.platform());
+                targets.forEach(t -> {
+                    tokens.add(t.token());
+                    recipients.add(t.recipient());
+                });
+            });
+            assertThat(tokens).as("every device once").hasSize(devices).doesNotHaveDuplicates().doesNotContain("registered-later", "theirs");
+            assertThat(recipients).hasSize(devices);
             assertThat(f.count("select sum(recipients) from delivery_batch where notification_id = 'b1'")).isEqualTo(devices);
-            assertThat(f.count("select max(recipients) from delivery_batch")).isLessThanOrEqualTo(NotificationWrites.BATCH_SIZE);
-            assertThat(f.count("select count(*) from (select batch_seq from delivery group by batch_seq having count(distinct platform) > 1) x"))
-                    .as("a batch is one platform's").isZero();
             assertThat(f.count("select recipients from notification where id = 'b1'")).isEqualTo(devices);
             assertThat(f.count("select count(*) from broadcast_expansion")).isZero();
             assertThat(f.writes.expandNextChunk()).isFalse();
@@ -156,17 +167,9 @@ class DeliveryQueueDatabaseTest {
     @ValueSource(strings = {"h2", "mariadb"})
     void answersOfEveryKindInterleavedMarkEachRecipientWithItsOwn(String kind, @TempDir Path dir) throws Exception {
         try (Fixture f = new Fixture(kind, dir)) {
-            List<NotificationWrites.Target> targets = new ArrayList<>();
-            for (int i = 0; i < 1000; i++) {
-                targets.add(new NotificationWrites.Target(i, "t" + i, Platform.APNS));
-            }
-            f.db.inTransaction(c -> {
-                f.writes.insertNotification(c, "s1", "site", "send", null, MESSAGE, targets);
-                return null;
-            });
-            List<Delivery> claimed = f.queue.claimBatches(Platform.APNS, 5, GW, Duration.ofMinutes(1));
-            // Delivered recipients recorded as id ranges: runs broken by every other kind of answer, and ids
-            // out of order, must still mark exactly the delivered ones.
+            f.send("s1", 1000, i -> Platform.APNS);
+            List<Delivery> claimed = f.claim(Platform.APNS, GW);
+            // Answers of every kind, out of order, recorded in two transactions.
             List<DeliveryQueue.Result> answers = new ArrayList<>();
             List<Delivery> outOfOrder = new ArrayList<>(claimed);
             java.util.Collections.reverse(outOfOrder);
@@ -175,19 +178,67 @@ class DeliveryQueueDatabaseTest {
                 answers.add(r % 7 == 3 ? new DeliveryQueue.Failed(d, "BadTopic")
                         : r % 11 == 5 ? new DeliveryQueue.Held(d)
                         : r % 13 == 0 ? new DeliveryQueue.Retry(d, Instant.now().plusSeconds(60), "TooManyRequests")
+                        : r % 17 == 2 ? new DeliveryQueue.InvalidToken(d, "BadDeviceToken")
                         : new DeliveryQueue.Delivered(d));
             }
-            f.queue.record(answers, List.of(claimed.get(0).batch()));
+            f.record(answers.subList(0, 400));
+            assertThat(f.count("select count(*) from delivery_batch where notification_id = 's1' and status = 'CLAIMED' and answered_count = 400"))
+                    .as("a batch part-answered is still held").isEqualTo(1);
+            f.record(answers.subList(400, answers.size()));
+            long delivered = answers.stream().filter(a -> a instanceof DeliveryQueue.Delivered).count();
             for (DeliveryQueue.Result a : answers) {
                 String expected = a instanceof DeliveryQueue.Failed ? "FAILED"
                         : a instanceof DeliveryQueue.Held ? "HELD"
                         : a instanceof DeliveryQueue.Retry ? "QUEUED"
-                        : "DELIVERED";
-                assertThat(f.count("select count(*) from delivery where id = " + a.delivery().id() + " and status = '" + expected + "'"))
-                        .as("recipient %d", a.delivery().recipient()).isEqualTo(1);
+                        : a instanceof DeliveryQueue.InvalidToken ? "INVALID_TOKEN"
+                        : null;
+                assertThat(f.count("select count(*) from delivery where notification_id = 's1' and recipient = " + a.delivery().recipient()
+                        + (expected == null ? "" : " and status = '" + expected + "'")))
+                        .as("recipient %d", a.delivery().recipient()).isEqualTo(expected == null ? 0 : 1);
             }
-            assertThat(f.count("select count(*) from delivery where status = 'DELIVERED'"))
-                    .isEqualTo(answers.stream().filter(a -> a instanceof DeliveryQueue.Delivered).count());
+            assertThat(f.count("select delivered from delivery_batch where notification_id = 's1'")).isEqualTo(delivered);
+            assertThat(f.count("select count(*) from delivery_batch where notification_id = 's1' and status = 'DONE' and answered_count = 1000")).isEqualTo(1);
+            assertThat(f.count("select count(*) from invalidated_token")).isEqualTo(answers.stream().filter(a -> a instanceof DeliveryQueue.InvalidToken).count());
+
+            // What the site reads: every recipient once, each in its state, from its batch or its row.
+            DeliveryReadModel read = new DeliveryReadModel();
+            read.db = f.db;
+            DeliveryReadModel.NotificationState state = read.notificationState("site", "s1");
+            assertThat(state.counts()).containsEntry("delivered", delivered)
+                    .containsEntry("queued", answers.stream().filter(a -> a instanceof DeliveryQueue.Retry).count());
+            assertThat(state.counts().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(1000);
+            assertThat(state.deliveries()).hasSize(1000).extracting(DeliveryReadModel.RecipientState::recipient).doesNotHaveDuplicates().isSorted();
+            for (DeliveryReadModel.RecipientState r : state.deliveries()) {
+                DeliveryQueue.Result a = answers.stream().filter(x -> x.delivery().recipient() == r.recipient()).findFirst().orElseThrow();
+                assertThat(r.status()).as("recipient %d", r.recipient()).isEqualTo(a instanceof DeliveryQueue.Delivered ? "delivered"
+                        : a instanceof DeliveryQueue.Failed ? "failed" : a instanceof DeliveryQueue.Held ? "held"
+                        : a instanceof DeliveryQueue.Retry ? "queued" : "invalid_token");
+                assertThat(r.deliveryId() == null).isEqualTo(a instanceof DeliveryQueue.Delivered);
+            }
+            assertThat(read.bySiteAndStatus("site", DeliveryStatus.DELIVERED, 1000)).hasSize((int) delivered).allMatch(r -> r.status().equals("delivered"));
+            assertThat(read.bySiteAndStatus("site", DeliveryStatus.DELIVERED, 10)).hasSize(10);
+            assertThat(read.bySiteAndStatus("site", DeliveryStatus.FAILED, 1000)).hasSize((int) answers.stream().filter(a -> a instanceof DeliveryQueue.Failed).count());
+            assertThat(read.bySiteAndStatus("site", DeliveryStatus.QUEUED, 1000)).hasSize((int) answers.stream().filter(a -> a instanceof DeliveryQueue.Retry).count());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "mariadb"})
+    void aSiteReadsItsWaitingRecipientsFromTheirBatches(String kind, @TempDir Path dir) throws Exception {
+        try (Fixture f = new Fixture(kind, dir)) {
+            f.send("s1", 1500, i -> i < 1200 ? Platform.APNS : Platform.FCM);
+            List<Delivery> apns = f.claim(Platform.APNS, 1, GW);
+            f.record(apns.subList(0, 100).stream().<DeliveryQueue.Result>map(DeliveryQueue.Delivered::new).toList());
+
+            DeliveryReadModel read = new DeliveryReadModel();
+            read.db = f.db;
+            DeliveryReadModel.NotificationState state = read.notificationState("site", "s1");
+            assertThat(state.counts()).containsEntry("delivered", 100L).containsEntry("queued", 1400L);
+            assertThat(state.deliveries()).hasSize(1000).extracting(DeliveryReadModel.RecipientState::recipient).isSorted();
+            assertThat(state.deliveries().get(0).recipient()).isZero();
+            assertThat(read.bySiteAndStatus("site", DeliveryStatus.QUEUED, 1000)).hasSize(1000).allMatch(r -> r.status().equals("queued"));
+            assertThat(read.bySiteAndStatus("site", DeliveryStatus.DELIVERED, 1000)).hasSize(100);
+            assertThat(read.notificationState("other-site", "s1")).as("a site sees only its own").isNull();
         }
     }
 
@@ -199,10 +250,10 @@ class DeliveryQueueDatabaseTest {
                 f.token("site", "tok-" + i, Platform.APNS);
             }
             f.broadcast("b1");
-            List<Delivery> held = f.queue.claimBatches(Platform.APNS, 5, GW, Duration.ofMinutes(1));
+            List<Delivery> held = f.claim(Platform.APNS, GW);
             assertThat(held).hasSize(1500);
             // One recipient answered with a retry, claimed on its own row by the same instance.
-            f.queue.record(List.of(new DeliveryQueue.Retry(held.get(0), Instant.now().minusSeconds(1), "TooManyRequests")), List.of());
+            f.record(List.of(new DeliveryQueue.Retry(held.get(0), Instant.now().minusSeconds(1), "TooManyRequests")));
             assertThat(f.queue.claimRows(Platform.APNS, 10, GW, Duration.ofMinutes(1))).hasSize(1);
 
             // The sends take longer than the lease (a slow push service, a database outage): the instance is alive
@@ -211,13 +262,13 @@ class DeliveryQueueDatabaseTest {
             assertThat(f.queue.renewLeases("gateway-2", Duration.ofMinutes(1))).as("another instance's renewal").isZero();
             assertThat(f.queue.renewLeases(GW, Duration.ofMinutes(1))).as("two batches and one row renewed").isEqualTo(3);
             assertThat(f.queue.requeueExpiredLeases()).isZero();
-            assertThat(f.queue.claimBatches(Platform.APNS, 5, "gateway-2", Duration.ofMinutes(1))).isEmpty();
+            assertThat(f.claim(Platform.APNS, "gateway-2")).isEmpty();
             assertThat(f.queue.claimRows(Platform.APNS, 10, "gateway-2", Duration.ofMinutes(1))).isEmpty();
 
             // Once it stops renewing (it died), its work goes back to the queue.
             f.expireLeases();
             assertThat(f.queue.requeueExpiredLeases()).isEqualTo(3);
-            assertThat(f.queue.claimBatches(Platform.APNS, 5, "gateway-2", Duration.ofMinutes(1))).hasSize(1499);
+            assertThat(f.claim(Platform.APNS, "gateway-2")).hasSize(1499);
         }
     }
 
@@ -244,6 +295,57 @@ class DeliveryQueueDatabaseTest {
             db = GatewayDatabaseAccess.of(ds);
             writes.db = db;
             queue.db = db;
+        }
+
+        /** Batch states as the claiming instance keeps them (as DeliveryEngine does). */
+        final Map<DeliveryQueue.BatchKey, DeliveryQueue.BatchState> held = new HashMap<>();
+
+        List<Delivery> claim(Platform platform, String claimId) {
+            return claim(platform, 5, claimId);
+        }
+
+        List<Delivery> claim(Platform platform, int batches, String claimId) {
+            List<Delivery> out = new ArrayList<>();
+            for (DeliveryQueue.ClaimedBatch b : queue.claimBatches(platform, batches, claimId, Duration.ofMinutes(1))) {
+                held.put(b.key(), new DeliveryQueue.BatchState(b.size(), b.answered()));
+                out.addAll(b.recipients());
+            }
+            return out;
+        }
+
+        void record(List<DeliveryQueue.Result> results) {
+            held.putAll(queue.record(results, held));
+        }
+
+        /** Stores a send to {@code n} recipients "t0", "t1"... of site "site". */
+        void send(String id, int n, java.util.function.IntFunction<Platform> platform) {
+            List<NotificationWrites.Target> targets = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                targets.add(new NotificationWrites.Target(i, "t" + i, platform.apply(i)));
+            }
+            db.inTransaction(c -> {
+                writes.insertNotification(c, id, "site", "send", null, MESSAGE, targets);
+                return null;
+            });
+        }
+
+        /** A notification's batches as stored: key and platform, and their recipients. */
+        record StoredBatch(int seq, Platform platform) {
+        }
+
+        Map<StoredBatch, List<BatchTargets.Target>> batches(String notificationId) {
+            return db.inTransaction(c -> {
+                Map<StoredBatch, List<BatchTargets.Target>> out = new HashMap<>();
+                try (PreparedStatement st = c.prepareStatement("select seq, platform, targets from delivery_batch where notification_id = ?")) {
+                    st.setString(1, notificationId);
+                    try (ResultSet rs = st.executeQuery()) {
+                        while (rs.next()) {
+                            out.put(new StoredBatch(rs.getInt(1), Platform.valueOf(rs.getString(2))), BatchTargets.decode(rs.getBytes(3)));
+                        }
+                    }
+                }
+                return out;
+            });
         }
 
         void token(String site, String token, Platform platform) {

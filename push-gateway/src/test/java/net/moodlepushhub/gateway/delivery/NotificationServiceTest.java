@@ -96,9 +96,9 @@ class NotificationServiceTest {
                 .containsExactly("queued", "not_registered", "duplicate", "not_registered", "queued");
         assertThat(accepted.recipients()).extracting(NotificationService.RecipientResult::recipient)
                 .containsExactly(0, null, null, null, 4);
-        assertThat(f.count("select count(*) from delivery where notification_id = '" + accepted.notificationId() + "'")).isEqualTo(2);
         assertThat(f.count("select count(*) from delivery_batch where notification_id = '" + accepted.notificationId() + "'"))
                 .as("one batch per platform").isEqualTo(2);
+        assertThat(f.count("select sum(recipients) from delivery_batch where notification_id = '" + accepted.notificationId() + "'")).isEqualTo(2);
         assertThat(pokes.get()).as("the engine woken").isEqualTo(1);
     }
 
@@ -123,7 +123,7 @@ class NotificationServiceTest {
         assertThatThrownBy(() -> service.send(CALLER, MESSAGE, List.of("apns-1", "fcm-1", "unknown", "unknown-2")))
                 .isInstanceOfSatisfying(ProblemException.class, e -> assertThat(e.problem().status()).isEqualTo(429));
         assertThat(f.count("select count(*) from notification")).isZero();
-        assertThat(f.count("select count(*) from delivery")).isZero();
+        assertThat(f.count("select count(*) from delivery_batch")).isZero();
     }
 
     @Test
@@ -147,7 +147,7 @@ class NotificationServiceTest {
         while (f.writes.expandNextChunk()) {
             // chunk by chunk
         }
-        assertThat(f.count("select count(*) from delivery where notification_id = '" + first.notificationId() + "' and site_id = 'site-1'")).isEqualTo(2);
+        assertThat(f.count("select sum(recipients) from delivery_batch where notification_id = '" + first.notificationId() + "' and site_id = 'site-1'")).isEqualTo(2);
         assertThat(f.count("select count(*) from broadcast_expansion")).isZero();
         assertThat(service.broadcast(CALLER, "", MESSAGE).queued()).as("a blank channel is the default one").isEqualTo(2);
         assertThatThrownBy(() -> service.broadcast(CALLER, null, MESSAGE))

@@ -39,7 +39,8 @@ class DeliveryReportIT extends GatewayStackTest {
         String[] last = new String[1];
         awaitUntil(Duration.ofSeconds(30), "the hub's figures for the site to match the gateway's", () -> {
             Map<String, Long> gw = Map.of(
-                    "delivered", stack.countInGateway("select count(*) from delivery where site_id = ? and status = 'DELIVERED'", s.id()),
+                    "delivered", stack.countInGateway("select (select count(*) from delivery where site_id = ? and status = 'DELIVERED')"
+                            + " + (select coalesce(sum(delivered), 0) from delivery_batch where site_id = ?)", s.id(), s.id()),
                     "failed", stack.countInGateway("select count(*) from delivery where site_id = ? and status = 'FAILED'", s.id()),
                     "invalidToken", stack.countInGateway("select count(*) from delivery where site_id = ? and status = 'INVALID_TOKEN'", s.id()),
                     "devicesTotal", stack.countInGateway("select count(*) from device_token where site_id = ? and confirmed = true", s.id()));

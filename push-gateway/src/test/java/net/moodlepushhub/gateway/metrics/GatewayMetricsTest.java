@@ -29,7 +29,7 @@ class GatewayMetricsTest {
 
     @Test
     void everyQueueResultHasItsOutcome() {
-        Delivery d = new Delivery(1, "n", 0, "s", "t", Platform.APNS, 0, null);
+        Delivery d = new Delivery(1, "n", 0, "s", "t", Platform.APNS, 0, null, 0);
         assertThat(GatewayMetrics.outcome(new DeliveryQueue.Delivered(d))).isEqualTo(GatewayMetrics.Outcome.DELIVERED);
         assertThat(GatewayMetrics.outcome(new DeliveryQueue.InvalidToken(d, "Unregistered"))).isEqualTo(GatewayMetrics.Outcome.INVALID_TOKEN);
         assertThat(GatewayMetrics.outcome(new DeliveryQueue.Retry(d, Instant.now(), "x"))).isEqualTo(GatewayMetrics.Outcome.RETRY);
@@ -41,7 +41,7 @@ class GatewayMetricsTest {
     @Test
     void theDisabledInstanceCountsNothingAndNeverFails() {
         GatewayMetrics off = GatewayMetrics.disabled();
-        Delivery d = new Delivery(1, "n", 0, "s", "t", Platform.FCM, 0, 3);
+        Delivery d = new Delivery(0, "n", 0, "s", "t", Platform.FCM, 0, 3, 7);
         off.pushAnswered(Platform.FCM, "n", new SendOutcome.Delivered("id"), null);
         off.pushAnswered(Platform.FCM, "n", null, new IllegalStateException());
         off.deliveriesRecorded(List.of(new DeliveryQueue.Delivered(d)));
