@@ -98,6 +98,9 @@ public final class Bench {
         }
     }
 
+    /** Longest wait for a quiet machine before a measured stretch ({@link CpuMeter#awaitQuiet}). */
+    static final Duration QUIET_WAIT = Duration.ofSeconds(Integer.getInteger("bench.quiet-wait-seconds", 60));
+
     /** Notifications per warm-up round of the gateway; rounds run until its JIT has settled ({@link JitSettling}). */
     static final int GATEWAY_WARMUP = Integer.getInteger("bench.gateway.warmup", 20_000);
 
@@ -131,6 +134,8 @@ public final class Bench {
 
             int before = stack.apns.acceptedCount();
             List<String> batches = batches(tokens, n);
+            // As before each direct trial: the warm-up's background work (MariaDB's purge) is not measured.
+            double waited = CpuMeter.awaitQuiet(QUIET_WAIT);
             CpuMeter cpu = new CpuMeter(stack).start();
             long start = System.nanoTime();
             double acceptRate = rate(batches.size(), 4, i -> {
@@ -144,6 +149,7 @@ public final class Bench {
             String cpuLine = cpu.per("notification", n);
             System.out.printf(Locale.ROOT, "%ngateway: %,d notifications to MockApnsServer (TLS, HTTP/2, token auth, accept-all), batches of 1,000, 4 clients, MariaDB;"
                     + " both sides warmed until their JIT settled: gateway %s of %,d, Pushy %s%n", n, gatewayWarmup.describe(), GATEWAY_WARMUP, baseline.warmup().describe());
+            System.out.printf(Locale.ROOT, "  (gateway measured on a quiet machine: waited %.1f s for it)%n", waited);
             System.out.printf(Locale.ROOT, "  baseline  Pushy direct (median of 5)   : %8.0f /s%n", direct);
             System.out.printf(Locale.ROOT, "  gateway   accepted (HTTP API, durable) : %8.0f /s   ratio to direct %.3f   (aim >= 30,000 /s)%n", acceptRate, acceptRate / direct);
             System.out.printf(Locale.ROOT, "  gateway   delivered (at the mock)      : %8.0f /s   ratio to direct %.3f   (aim >= 0.5)%n", deliveredRate, deliveredRate / direct);
@@ -185,6 +191,7 @@ public final class Bench {
                 }
                 waitFor(() -> stack.apns.acceptedCount() - warm >= warmDevices, Duration.ofMinutes(5));
             });
+            double waited = CpuMeter.awaitQuiet(QUIET_WAIT);
             long rssBefore = stack.gatewayRssKb();
             int before = stack.apns.acceptedCount();
             CpuMeter cpu = new CpuMeter(stack).start();
@@ -203,6 +210,7 @@ public final class Bench {
             String cpuLine = cpu.per("device", devices);
             System.out.printf(Locale.ROOT, "%nbroadcast: one request to %,d registered devices (both sides warmed until their JIT settled: gateway %s of a broadcast to %,d devices, Pushy %s)%n",
                     devices, gatewayWarmup.describe(), warmDevices, baseline.warmup().describe());
+            System.out.printf(Locale.ROOT, "  (gateway measured on a quiet machine: waited %.1f s for it)%n", waited);
             System.out.printf(Locale.ROOT, "  baseline  Pushy direct, same devices  : %8.2f s (median of 5)%n", devices / direct);
             System.out.printf(Locale.ROOT, "  gateway   request accepted after     : %8.2f s%n", accepted);
             System.out.printf(Locale.ROOT, "  gateway   last delivery after        : %8.2f s   ratio to direct %.3f   (aim <= 2 and < 10 s)%n", total, total / (devices / direct));
@@ -480,12 +488,15 @@ public final class Bench {
                 trial.add(tokens.get(i % tokens.size()));
             }
             double[] trials = new double[5];
+            double waited = 0;
             for (int t = 0; t < trials.length; t++) {
+                waited += CpuMeter.awaitQuiet(QUIET_WAIT);
                 trials[t] = directTrial(client, apns, trial, payload);
             }
+            double[] inOrder = trials.clone();
             java.util.Arrays.sort(trials);
-            System.out.printf(Locale.ROOT, "  (Pushy direct, warmed %s of %,d sends; 5 trials of %,d sends: %.0f / %.0f / %.0f / %.0f / %.0f per s; median used)%n",
-                    warmup.describe(), DIRECT_WARMUP, trial.size(), trials[0], trials[1], trials[2], trials[3], trials[4]);
+            System.out.printf(Locale.ROOT, "  (Pushy direct, warmed %s of %,d sends; 5 trials of %,d sends, each on a quiet machine (waited %.1f s in all): %.0f / %.0f / %.0f / %.0f / %.0f per s in order; median used)%n",
+                    warmup.describe(), DIRECT_WARMUP, trial.size(), waited, inOrder[0], inOrder[1], inOrder[2], inOrder[3], inOrder[4]);
             return new Direct(trials[2], warmup);
         } finally {
             client.close().get();

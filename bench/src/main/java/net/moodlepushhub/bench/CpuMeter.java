@@ -123,6 +123,32 @@ final class CpuMeter {
         }
     }
 
+    /** The machine counts as quiet when, over half a second, at most this share of its CPU was busy. */
+    static final double QUIET_SHARE = Double.parseDouble(System.getProperty("bench.quiet-share", "0.10"));
+
+    /**
+     * Waits until the machine is quiet (see {@link #QUIET_SHARE}), at most {@code max}: the background work an
+     * earlier step left behind (MariaDB purging and flushing after a seeding or a measured stretch, a GC) must not
+     * land in the next measured stretch, on either side of a comparison.
+     *
+     * @param max the longest wait
+     * @return seconds waited; {@code max} when the machine never got quiet
+     */
+    static double awaitQuiet(java.time.Duration max) throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + max.toNanos();
+        while (System.nanoTime() < deadline) {
+            long[] a = machine();
+            Thread.sleep(500);
+            long[] b = machine();
+            double total = b[0] - a[0];
+            if (total > 0 && (total - (b[1] - a[1])) / total <= QUIET_SHARE) {
+                break;
+            }
+        }
+        return (System.nanoTime() - start) / 1e9;
+    }
+
     /** @return total and idle ticks of all CPUs (the first line of /proc/stat) */
     private static long[] machine() {
         try {
