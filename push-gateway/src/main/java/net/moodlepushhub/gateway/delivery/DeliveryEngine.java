@@ -385,9 +385,13 @@ public class DeliveryEngine {
 
     /** Records answers, and with them the progress of the batches they belong to. */
     private void record(List<DeliveryQueue.Result> batch) {
-        Map<DeliveryQueue.BatchKey, DeliveryQueue.BatchState> after = queue.record(batch, claimedBatches);
+        DeliveryQueue.Recorded recorded = queue.record(claimId, batch, claimedBatches);
         metrics.deliveriesRecorded(batch);
-        after.forEach((k, state) -> {
+        if (!recorded.lost().isEmpty()) {
+            LOG.warning(() -> "Batches " + recorded.lost() + " were claimed by another instance after this one's lease ran out: their answers here are dropped, the other instance sends what is unanswered");
+            recorded.lost().forEach(claimedBatches::remove);
+        }
+        recorded.progress().forEach((k, state) -> {
             if (state.complete()) {
                 claimedBatches.remove(k);
             } else {

@@ -15,8 +15,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The durable delivery queue's operations: claiming work with a lease, recording answers, returning work whose
@@ -206,23 +208,37 @@ public class DeliveryQueue {
     }
 
     /**
+     * What recording answers did to the batches they belong to.
+     *
+     * @param progress the state of the batches the caller holds, with these answers (the caller's to keep)
+     * @param lost     batches the caller no longer holds (its lease ran out and another instance claimed them):
+     *                 their answers were not recorded, the new holder sends what it finds unanswered
+     */
+    public record Recorded(Map<BatchKey, BatchState> progress, Set<BatchKey> lost) {
+    }
+
+    /**
      * Writes answers in one transaction. A recipient in a batch has its bit set in the batch's row; one that was
      * not delivered also gets a delivery row of its own with its state (to be retried, failed, held...). A batch
-     * whose last answers these are is marked {@code DONE}.
+     * whose last answers these are is marked {@code DONE}. Answers for a batch the caller no longer holds are
+     * dropped, so that two instances never both write one batch's bitmap.
      *
+     * @param claimId the recording instance's claim id
      * @param results the answers
      * @param batches the state of each batch the results' recipients are in, before these answers
-     * @return the state of those batches after these answers (the caller's to keep once this returned)
+     * @return what became of those batches
      */
-    public Map<BatchKey, BatchState> record(List<Result> results, Map<BatchKey, BatchState> batches) {
+    public Recorded record(String claimId, List<Result> results, Map<BatchKey, BatchState> batches) {
         if (results.isEmpty()) {
-            return Map.of();
+            return new Recorded(Map.of(), Set.of());
         }
         return db.inTransaction(c -> {
             Timestamp now = Timestamp.from(Instant.now());
             List<Long> delivered = new ArrayList<>();
             List<Long> held = new ArrayList<>();
-            Map<BatchKey, BatchState> after = progress(results, batches);
+            Set<BatchKey> lost = notHeld(c, claimId, results);
+            List<Result> recorded = lost.isEmpty() ? results : results.stream().filter(r -> !lost.contains(r.delivery().batch())).toList();
+            Map<BatchKey, BatchState> after = progress(recorded, batches);
             Map<BatchKey, Integer> deliveredInBatch = new HashMap<>();
             try (PreparedStatement retry = c.prepareStatement("update delivery set status = 'QUEUED', attempts = attempts + ?, next_attempt_at = ?, last_error = ?, claim_id = null, lease_until = null, updated_at = ? where id = ?");
                  PreparedStatement fail = c.prepareStatement("update delivery set status = ?, attempts = attempts + 1, last_error = ?, claim_id = null, lease_until = null, updated_at = ? where id = ?");
@@ -235,7 +251,7 @@ public class DeliveryQueue {
                 boolean fails = false;
                 boolean leaves = false;
                 boolean invalids = false;
-                for (Result r : results) {
+                for (Result r : recorded) {
                     Delivery d = r.delivery();
                     BatchKey batch = d.batch();
                     if (batch != null) {
@@ -304,8 +320,35 @@ public class DeliveryQueue {
             Sql.updateIdRanges(c, "update delivery set status = 'DELIVERED', attempts = attempts + 1, claim_id = null, lease_until = null, updated_at = ? where", delivered, now);
             Sql.updateIdRanges(c, "update delivery set status = 'HELD', claim_id = null, lease_until = null, updated_at = ? where", held, now);
             recordBatches(c, after, deliveredInBatch, now);
-            return after;
+            return new Recorded(after, lost);
         });
+    }
+
+    /**
+     * Locks the batches the answers belong to that the instance still holds, until the transaction ends (the
+     * claimer skips them, a renewal waits); an instance holds a few batches at a time.
+     *
+     * @return the answers' batches it does not hold
+     */
+    private static Set<BatchKey> notHeld(Connection c, String claimId, List<Result> results) throws SQLException {
+        Set<BatchKey> lost = new HashSet<>();
+        for (Result r : results) {
+            if (r.delivery().batch() != null) {
+                lost.add(r.delivery().batch());
+            }
+        }
+        if (lost.isEmpty()) {
+            return lost;
+        }
+        try (PreparedStatement st = c.prepareStatement("select notification_id, seq from delivery_batch where claim_id = ? and status = 'CLAIMED' for update")) {
+            st.setString(1, claimId);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    lost.remove(new BatchKey(rs.getString(1), rs.getInt(2)));
+                }
+            }
+        }
+        return lost;
     }
 
     /**

@@ -164,7 +164,7 @@ class DeliveryEngineTest {
         }
 
         @Override
-        public Map<BatchKey, BatchState> record(List<Result> batch, Map<BatchKey, BatchState> before) {
+        public Recorded record(String claimId, List<Result> batch, Map<BatchKey, BatchState> before) {
             Map<BatchKey, BatchState> after = progress(batch, before);
             results.addAll(batch);
             after.forEach((k, state) -> {
@@ -172,7 +172,7 @@ class DeliveryEngineTest {
                     completed.add(k);
                 }
             });
-            return after;
+            return new Recorded(after, java.util.Set.of());
         }
 
         @Override

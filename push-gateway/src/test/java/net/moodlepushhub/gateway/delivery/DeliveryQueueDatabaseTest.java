@@ -95,10 +95,15 @@ class DeliveryQueueDatabaseTest {
             f.record(List.of(new DeliveryQueue.Deferred(retries.get(0), Instant.now().minusSeconds(1))));
             assertThat(f.queue.claimRows(Platform.APNS, 10, GW, Duration.ofMinutes(1))).singleElement().satisfies(d -> assertThat(d.attempts()).isEqualTo(1));
 
-            // The last answers finish their batch: it is done, with its deliveries counted.
+            // The first instance was alive after all: its late answers for the batch it lost are not recorded.
+            DeliveryQueue.Recorded late = f.record(GW, List.of(new DeliveryQueue.Failed(ofFirst.get(700), "late")));
+            assertThat(late.lost()).containsExactly(first);
+            assertThat(f.count("select count(*) from delivery where notification_id = 'b1' and recipient = " + ofFirst.get(700).recipient())).isZero();
+
+            // The new holder's last answers finish the batch: it is done, with its deliveries counted.
             List<DeliveryQueue.Result> rest = new ArrayList<>();
             again.stream().filter(d -> d.batch().equals(first)).forEach(d -> rest.add(new DeliveryQueue.Delivered(d)));
-            f.record(rest);
+            assertThat(f.record("gateway-2", rest).lost()).isEmpty();
             assertThat(f.count("select count(*) from delivery_batch where notification_id = 'b1' and status <> 'DONE'")).isEqualTo(2);
             assertThat(f.count("select delivered from delivery_batch where notification_id = 'b1' and seq = " + first.seq())).isEqualTo(ofFirst.size() - 1);
             assertThat(f.count("select answered_count from delivery_batch where notification_id = 'b1' and seq = " + first.seq())).isEqualTo(ofFirst.size());
@@ -314,7 +319,13 @@ class DeliveryQueueDatabaseTest {
         }
 
         void record(List<DeliveryQueue.Result> results) {
-            held.putAll(queue.record(results, held));
+            record(GW, results);
+        }
+
+        DeliveryQueue.Recorded record(String claimId, List<DeliveryQueue.Result> results) {
+            DeliveryQueue.Recorded recorded = queue.record(claimId, results, held);
+            held.putAll(recorded.progress());
+            return recorded;
         }
 
         /** Stores a send to {@code n} recipients "t0", "t1"... of site "site". */
