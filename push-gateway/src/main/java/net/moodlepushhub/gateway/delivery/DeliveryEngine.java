@@ -28,10 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -92,7 +89,12 @@ public class DeliveryEngine {
     @Inject
     net.moodlepushhub.gateway.metrics.GatewayMetrics metrics = net.moodlepushhub.gateway.metrics.GatewayMetrics.disabled();
 
-    private final BlockingQueue<DeliveryQueue.Result> results = new LinkedBlockingQueue<>();
+    /** Most answers written in one transaction. */
+    static final int RECORD_BATCH = 2000;
+    /** How long answers gather before they are written when fewer than a batch wait, in milliseconds. */
+    static final long RECORD_GATHER_MILLIS = 20;
+
+    private final AnswerBuffer results = new AnswerBuffer(RECORD_BATCH, RECORD_GATHER_MILLIS);
     /** Each batch this instance claimed and has not finished: its answered positions, updated by the recorder only. */
     private final Map<DeliveryQueue.BatchKey, DeliveryQueue.BatchState> claimedBatches = new ConcurrentHashMap<>();
     /** Notifications with their payloads prepared, by id: a notification is prepared once, not per recipient. */
@@ -110,16 +112,14 @@ public class DeliveryEngine {
     /** One platform's sending: its bound on sends in flight and its wake-up signal. */
     private static final class Lane {
         final Platform platform;
-        final int max;
-        final Semaphore permits;
+        final InFlightBound permits;
         final Object wake = new Object();
         boolean poked;
         long nextRowCheck;
 
         Lane(Platform platform, int max) {
             this.platform = platform;
-            this.max = max;
-            this.permits = new Semaphore(max);
+            this.permits = new InFlightBound(max);
         }
     }
 
@@ -159,8 +159,7 @@ public class DeliveryEngine {
         running = false;
         workers.forEach(Thread::interrupt);
         // Record what already came back so it is not sent again after the restart.
-        List<DeliveryQueue.Result> rest = new ArrayList<>();
-        results.drainTo(rest);
+        List<DeliveryQueue.Result> rest = results.drain(Integer.MAX_VALUE);
         try {
             record(rest);
         } catch (RuntimeException e) {
@@ -190,7 +189,7 @@ public class DeliveryEngine {
     public int inFlight() {
         int n = 0;
         for (Lane lane : lanes.values()) {
-            n += lane.max - lane.permits.availablePermits();
+            n += lane.permits.inFlight();
         }
         return n;
     }
@@ -348,31 +347,17 @@ public class DeliveryEngine {
     }
 
     private void recordLoop() {
-        List<DeliveryQueue.Result> batch = new ArrayList<>();
+        List<DeliveryQueue.Result> batch;
         try {
-            DeliveryQueue.Result first = results.poll(250, TimeUnit.MILLISECONDS);
-            if (first == null) {
-                return;
-            }
-            batch.add(first);
-            // Gather a little more so answers are written in batches, not one transaction each (waiting, not
-            // spinning: on a small machine a spinning recorder takes the CPU the senders need).
-            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
-            while (batch.size() < 2000) {
-                results.drainTo(batch, 2000 - batch.size());
-                long left = until - System.nanoTime();
-                if (batch.size() >= 2000 || left <= 0) {
-                    break;
-                }
-                DeliveryQueue.Result next = results.poll(left, TimeUnit.NANOSECONDS);
-                if (next == null) {
-                    break;
-                }
-                batch.add(next);
-            }
+            // Waiting, not spinning: on a small machine a spinning recorder takes the CPU the senders need.
+            batch = results.take();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;
+            return;
+        }
+        if (batch.isEmpty()) {
+            return;
         }
         try {
             record(batch);
