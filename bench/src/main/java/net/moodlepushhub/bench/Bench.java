@@ -4,6 +4,7 @@ import com.eatthepath.pushy.apns.ApnsClient;
 import com.eatthepath.pushy.apns.ApnsClientBuilder;
 import com.eatthepath.pushy.apns.util.SimpleApnsPayloadBuilder;
 import com.eatthepath.pushy.apns.util.SimpleApnsPushNotification;
+import net.moodlepushhub.gateway.delivery.InFlightBound;
 import net.moodlepushhub.testsupport.HttpJson;
 import net.moodlepushhub.testsupport.MockApnsFixture;
 
@@ -21,7 +22,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -534,6 +534,7 @@ public final class Bench {
     /** Pushy's own client to the mock, warmed until this JVM's JIT settled; timed trials on demand. */
     static final class PushyDirect implements AutoCloseable {
         final ApnsClient client;
+        final io.netty.channel.EventLoopGroup eventLoops;
         final MockApnsFixture apns;
         final String payload = new SimpleApnsPayloadBuilder().setAlertBody("Bench message").setAlertTitle("Moodle").build();
         final List<String> trial;
@@ -541,11 +542,15 @@ public final class Bench {
 
         private PushyDirect(MockApnsFixture apns, List<String> tokens) throws Exception {
             this.apns = apns;
+            // The gateway's client configuration (gateway.apns.connections=2, one event-loop thread per connection
+            // up to the cores), so the two differ only by what the gateway adds.
+            this.eventLoops = new io.netty.channel.nio.NioEventLoopGroup(Math.min(2, Runtime.getRuntime().availableProcessors()));
             this.client = new ApnsClientBuilder()
                     .setApnsServer("127.0.0.1", apns.port())
                     .setTrustedServerCertificateChain(apns.serverCertificate())
                     .setSigningKey(apns.signingKey())
                     .setConcurrentConnections(2)
+                    .setEventLoopGroup(eventLoops)
                     .build();
             // A trial of a second or less moved by 2x between runs: trials of at least DIRECT_TRIAL sends.
             trial = new ArrayList<>(Math.max(DIRECT_TRIAL, tokens.size()));
@@ -570,7 +575,8 @@ public final class Bench {
         }
 
         private double send(List<String> tokens) throws Exception {
-            Semaphore inFlight = new Semaphore(2000);
+            // The gateway's own bound on sends in flight (2,000 by default), so both sides pay the same for flow control.
+            InFlightBound inFlight = new InFlightBound(2000);
             int before = apns.acceptedCount();
             long start = System.nanoTime();
             for (String token : tokens) {
@@ -586,6 +592,7 @@ public final class Bench {
         @Override
         public void close() throws Exception {
             client.close().get();
+            eventLoops.shutdownGracefully().sync();
         }
     }
 

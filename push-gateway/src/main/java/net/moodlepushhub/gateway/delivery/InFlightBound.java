@@ -12,8 +12,10 @@ import java.util.concurrent.locks.LockSupport;
  * run of sends is free ({@code max / 8}), not at every answer: at the bound, a semaphore wakes the sender per
  * answer only for it to send one and park again, and those wake-ups (a futex call on the network thread each) were
  * the largest cost of the gateway's own code on the APNs event loop. Waiting for room is never an attempt.</p>
+ *
+ * <p>Public so that the benchmark's Pushy-direct baseline sends with the same flow control as the gateway.</p>
  */
-final class InFlightBound {
+public final class InFlightBound {
 
     /** A sender parks at most this long before looking again (a safety net: the wake-up is not lost anyway). */
     private static final long PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
@@ -24,7 +26,7 @@ final class InFlightBound {
     private volatile Thread waiting;
 
     /** @param max the most sends in flight (at least 1) */
-    InFlightBound(int max) {
+    public InFlightBound(int max) {
         this.max = Math.max(1, max);
         this.resumeAt = this.max - Math.max(1, this.max / 8);
     }
@@ -34,7 +36,7 @@ final class InFlightBound {
      *
      * @throws InterruptedException when the sender is interrupted while waiting
      */
-    void acquire() throws InterruptedException {
+    public void acquire() throws InterruptedException {
         while (inFlight.get() >= max) {
             waiting = Thread.currentThread();
             // Read again after announcing the wait: an answer that came in between either sees the announcement or
@@ -51,7 +53,7 @@ final class InFlightBound {
     }
 
     /** Gives back one send's room (its answer came, or it was never sent). */
-    void release() {
+    public void release() {
         if (inFlight.decrementAndGet() <= resumeAt) {
             Thread sender = waiting;
             if (sender != null) {
@@ -61,7 +63,7 @@ final class InFlightBound {
     }
 
     /** @return sends in flight now */
-    int inFlight() {
+    public int inFlight() {
         return inFlight.get();
     }
 }
