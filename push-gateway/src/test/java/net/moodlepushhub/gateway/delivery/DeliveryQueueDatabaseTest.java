@@ -277,6 +277,36 @@ class DeliveryQueueDatabaseTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "mariadb"})
+    void anUpgradeKeepsWorkQueuedUnderTheOldSchemaAsRowsOfTheirOwn(String kind, @TempDir Path dir) throws Exception {
+        try (Fixture f = new Fixture(kind, dir, "6.1")) {
+            // Schema 6: a recipient was a delivery row in a batch; one batch queued, one claimed by an instance that died.
+            f.db.inTransaction(c -> {
+                try (Statement st = c.createStatement()) {
+                    st.executeUpdate("insert into notification (id, site_id, kind, channel, message, recipients, created_at) values ('old', 'site', 'send', null, '{\"alert\":\"Hello\"}', 3, current_timestamp)");
+                    st.executeUpdate("insert into delivery (notification_id, recipient, site_id, token, platform, status, attempts, next_attempt_at, updated_at, batch_seq) values "
+                            + "('old', 0, 'site', 't0', 'APNS', 'QUEUED', 0, current_timestamp, current_timestamp, 0), "
+                            + "('old', 1, 'site', 't1', 'FCM', 'QUEUED', 0, current_timestamp, current_timestamp, 1), "
+                            + "('old', 2, 'site', 't2', 'APNS', 'DELIVERED', 1, current_timestamp, current_timestamp, 0)");
+                    st.executeUpdate("update delivery set status = 'CLAIMED', claim_id = 'dead', lease_until = current_timestamp where recipient = 1");
+                    st.executeUpdate("insert into delivery_batch (notification_id, seq, site_id, platform, recipients, status, created_at) values "
+                            + "('old', 0, 'site', 'APNS', 2, 'QUEUED', current_timestamp), ('old', 1, 'site', 'FCM', 1, 'CLAIMED', current_timestamp)");
+                    return null;
+                }
+            });
+            Database.migrate(f.ds, Schema.GATEWAY);
+
+            assertThat(f.count("select count(*) from delivery_batch")).isZero();
+            assertThat(f.claim(Platform.APNS, GW)).isEmpty();
+            assertThat(f.queue.claimRows(Platform.APNS, 10, GW, Duration.ofMinutes(1))).singleElement()
+                    .satisfies(d -> assertThat(d.token()).isEqualTo("t0"));
+            assertThat(f.queue.claimRows(Platform.FCM, 10, GW, Duration.ofMinutes(1))).as("the dead instance's claim too").singleElement()
+                    .satisfies(d -> assertThat(d.token()).isEqualTo("t1"));
+            assertThat(f.count("select count(*) from delivery where status = 'DELIVERED'")).isEqualTo(1);
+        }
+    }
+
     /** A fresh, migrated gateway database of one kind. */
     static final class Fixture implements AutoCloseable {
         final HikariDataSource ds;
@@ -286,6 +316,11 @@ class DeliveryQueueDatabaseTest {
         final String mariaDb;
 
         Fixture(String kind, Path dir) throws Exception {
+            this(kind, dir, null);
+        }
+
+        /** @param upTo the last migration to apply ("6.1"), or null for all */
+        Fixture(String kind, Path dir, String upTo) throws Exception {
             if (kind.equals("h2")) {
                 mariaDb = null;
                 ds = Database.open(new DatabaseSettings("", "", "", dir, "gateway", 4));
@@ -296,7 +331,12 @@ class DeliveryQueueDatabaseTest {
                 }
                 ds = Database.open(new DatabaseSettings(MARIADB + mariaDb, "root", "", dir, "gateway", 4));
             }
-            Database.migrate(ds, Schema.GATEWAY);
+            if (upTo == null) {
+                Database.migrate(ds, Schema.GATEWAY);
+            } else {
+                org.flywaydb.core.Flyway.configure(Database.class.getClassLoader()).dataSource(ds)
+                        .locations("classpath:" + Schema.GATEWAY.location()).table("schema_history").target(upTo).load().migrate();
+            }
             db = GatewayDatabaseAccess.of(ds);
             writes.db = db;
             queue.db = db;
