@@ -141,10 +141,13 @@ public final class Bench {
                 double[] delivered = new double[rounds];
                 double[] ratios = new double[rounds];
                 String[] cpuLines = new String[rounds];
+                String[] directCpuLines = new String[rounds];
                 double waited = 0;
                 for (int r = 0; r < rounds; r++) {
                     waited += CpuMeter.awaitQuiet(QUIET_WAIT);
+                    CpuMeter directCpu = new CpuMeter(stack).start();
                     directRates[r] = direct.trial();
+                    directCpuLines[r] = directCpu.per("direct send", direct.trial.size());
                     waited += CpuMeter.awaitQuiet(QUIET_WAIT);
                     int before = stack.apns.acceptedCount();
                     CpuMeter cpu = new CpuMeter(stack).start();
@@ -168,7 +171,8 @@ public final class Bench {
                 System.out.printf(Locale.ROOT, "  gateway   accepted (HTTP API, durable) : %8.0f /s   median   (aim >= 30,000 /s)%n", median(accepted));
                 System.out.printf(Locale.ROOT, "  gateway   delivered (at the mock)      : %8.0f /s   median; ratio to direct in the same round, median %.3f   (aim >= 0.5)%n",
                         median(delivered), medianRatio);
-                System.out.printf(Locale.ROOT, "  (CPU of the round whose ratio is nearest the median, round %d:)%n%s%n", medianRound + 1, cpuLines[medianRound]);
+                System.out.printf(Locale.ROOT, "  (CPU of the round whose ratio is nearest the median, round %d: the gateway trial, then the direct trial)%n%s%n%s%n",
+                        medianRound + 1, cpuLines[medianRound], directCpuLines[medianRound]);
             }
         }
     }

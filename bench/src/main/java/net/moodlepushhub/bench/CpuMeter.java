@@ -22,6 +22,7 @@ final class CpuMeter {
     private long machineStart;
     private long idleStart;
     private Map<String, Long> gatewayThreadsStart = Map.of();
+    private Map<String, Long> benchThreadsStart = Map.of();
 
     CpuMeter(Stack stack) {
         if (stack.gateway != null) {
@@ -42,6 +43,7 @@ final class CpuMeter {
         machineStart = m[0];
         idleStart = m[1];
         gatewayThreadsStart = threads(pids.getOrDefault("gateway", 0L));
+        benchThreadsStart = threads(ProcessHandle.current().pid());
         return this;
     }
 
@@ -65,14 +67,20 @@ final class CpuMeter {
         line.append(String.format(Locale.ROOT, " other %.0f; machine idle %.0f %%", other / HZ * 1e6 / operations,
                 machineTicks == 0 ? 0 : 100 * idle / machineTicks));
         if (pids.containsKey("gateway")) {
-            line.append(String.format(Locale.ROOT, "%n  cpu       gateway by thread (us per %s):", what));
-            used(gatewayThreadsStart, threads(pids.get("gateway"))).entrySet().stream()
-                    .filter(e -> e.getValue() > 0)
-                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                    .limit(8)
-                    .forEach(e -> line.append(String.format(Locale.ROOT, " %s %.1f,", e.getKey(), e.getValue() / HZ * 1e6 / operations)));
+            byThread(line, "gateway", what, gatewayThreadsStart, threads(pids.get("gateway")), operations);
         }
+        // The benchmark's own JVM too: it hosts the MockApnsServer both sides send to, so its swings move both.
+        byThread(line, "bench JVM", what, benchThreadsStart, threads(ProcessHandle.current().pid()), operations);
         return line.toString();
+    }
+
+    private static void byThread(StringBuilder line, String process, String what, Map<String, Long> before, Map<String, Long> after, long operations) {
+        line.append(String.format(Locale.ROOT, "%n  cpu       %s by thread (us per %s):", process, what));
+        used(before, after).entrySet().stream()
+                .filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(8)
+                .forEach(e -> line.append(String.format(Locale.ROOT, " %s %.1f,", e.getKey(), e.getValue() / HZ * 1e6 / operations)));
     }
 
     /**
