@@ -144,11 +144,11 @@ public final class Bench {
                 String[] directCpuLines = new String[rounds];
                 double waited = 0;
                 for (int r = 0; r < rounds; r++) {
-                    waited += CpuMeter.awaitQuiet(QUIET_WAIT);
+                    waited += settle();
                     CpuMeter directCpu = new CpuMeter(stack).start();
                     directRates[r] = direct.trial();
                     directCpuLines[r] = directCpu.per("direct send", direct.trial.size());
-                    waited += CpuMeter.awaitQuiet(QUIET_WAIT);
+                    waited += settle();
                     int before = stack.apns.acceptedCount();
                     CpuMeter cpu = new CpuMeter(stack).start();
                     long start = System.nanoTime();
@@ -230,10 +230,10 @@ public final class Bench {
                 long[] peakRss = {rssBefore};
                 double waited = 0;
                 for (int r = 0; r < rounds; r++) {
-                    waited += CpuMeter.awaitQuiet(QUIET_WAIT);
+                    waited += settle();
                     // The direct trial sends to the same devices (at least DIRECT_TRIAL sends): its time for as many as the broadcast has.
                     directSeconds[r] = devices / direct.trial();
-                    waited += CpuMeter.awaitQuiet(QUIET_WAIT);
+                    waited += settle();
                     int before = stack.apns.acceptedCount();
                     CpuMeter cpu = new CpuMeter(stack).start();
                     long start = System.nanoTime();
@@ -526,7 +526,7 @@ public final class Bench {
             double[] trials = new double[5];
             double waited = 0;
             for (int t = 0; t < trials.length; t++) {
-                waited += CpuMeter.awaitQuiet(QUIET_WAIT);
+                waited += settle();
                 trials[t] = direct.trial();
             }
             System.out.printf(Locale.ROOT, "  (Pushy direct, warmed %s of %,d sends; 5 trials of %,d sends, each on a quiet machine (waited %.1f s in all): %s per s in order; median used)%n",
@@ -605,6 +605,18 @@ public final class Bench {
         java.util.Arrays.sort(sorted);
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /**
+     * Before each measured stretch, on either side of a comparison: a full GC of this JVM (it hosts the
+     * MockApnsServer both sides send to, and the direct client; a G1 concurrent cycle landing in a direct trial
+     * took 7 µs of its 34 µs per send), then a quiet machine ({@link CpuMeter#awaitQuiet}).
+     *
+     * @return seconds waited for the quiet machine
+     */
+    static double settle() throws InterruptedException {
+        System.gc();
+        return CpuMeter.awaitQuiet(QUIET_WAIT);
     }
 
     /** @return the index of the value nearest to {@code target} */
