@@ -135,7 +135,8 @@ public class DeliveryReadModel {
         Map<Long, RecipientState> byRecipient = new TreeMap<>();
         try (PreparedStatement st = c.prepareStatement("select notification_id, seq, platform, targets, answered, updated_at from delivery_batch where notification_id = ? and seq < ?")) {
             st.setString(1, notificationId);
-            st.setInt(2, NotificationWrites.seq(NotificationWrites.EXPANSION_CHUNK / NotificationWrites.BATCH_SIZE, Platform.values()[0]));
+            // The first seq of chunk 1 (see NotificationWrites.seq): every batch before it is chunk 0's.
+            st.setInt(2, NotificationWrites.seq(NotificationWrites.BATCHES_PER_CHUNK, Platform.values()[0]));
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     for (RecipientState r : batchStates(rs, null)) {
@@ -213,8 +214,7 @@ public class DeliveryReadModel {
     private static List<RecipientState> batchRecipientsBySite(Connection c, String siteId, DeliveryStatus status, int limit) throws SQLException {
         boolean delivered = status == DeliveryStatus.DELIVERED;
         // First the batches' sizes only, newest first, then the recipients of as many as are needed.
-        List<DeliveryQueue.BatchKey> keys = new ArrayList<>();
-        List<Boolean> mixed = new ArrayList<>();
+        List<BatchRef> batches = new ArrayList<>();
         try (PreparedStatement st = c.prepareStatement(delivered
                 ? "select notification_id, seq, delivered, answered_count from delivery_batch where site_id = ? and delivered > 0 order by updated_at desc limit ?"
                 : "select notification_id, seq, recipients - answered_count, 0 from delivery_batch where site_id = ? and status <> 'DONE' order by updated_at desc limit ?")) {
@@ -223,22 +223,21 @@ public class DeliveryReadModel {
             try (ResultSet rs = st.executeQuery()) {
                 long found = 0;
                 while (rs.next() && found < limit) {
-                    keys.add(new DeliveryQueue.BatchKey(rs.getString(1), rs.getInt(2)));
-                    mixed.add(delivered && rs.getInt(3) < rs.getInt(4));
+                    batches.add(new BatchRef(new DeliveryQueue.BatchKey(rs.getString(1), rs.getInt(2)), delivered && rs.getInt(3) < rs.getInt(4)));
                     found += rs.getInt(3);
                 }
             }
         }
         List<RecipientState> out = new ArrayList<>();
         try (PreparedStatement st = c.prepareStatement("select notification_id, seq, platform, targets, answered, updated_at from delivery_batch where notification_id = ? and seq = ?")) {
-            for (int i = 0; i < keys.size(); i++) {
-                st.setString(1, keys.get(i).notificationId());
-                st.setInt(2, keys.get(i).seq());
+            for (BatchRef b : batches) {
+                st.setString(1, b.key().notificationId());
+                st.setInt(2, b.key().seq());
                 try (ResultSet rs = st.executeQuery()) {
                     if (rs.next()) {
                         List<RecipientState> states = batchStates(rs, status);
-                        if (mixed.get(i)) {
-                            Set<Long> left = leftTheirBatch(c, keys.get(i).notificationId(), states);
+                        if (b.someLeft()) {
+                            Set<Long> left = leftTheirBatch(c, b.key().notificationId(), states);
                             states = states.stream().filter(r -> !left.contains(r.recipient())).toList();
                         }
                         out.addAll(states);
@@ -247,6 +246,15 @@ public class DeliveryReadModel {
             }
         }
         return out;
+    }
+
+    /**
+     * A batch to read recipients from.
+     *
+     * @param key      the batch
+     * @param someLeft whether some of its answered recipients left it for a row of their own (answered, not delivered)
+     */
+    private record BatchRef(DeliveryQueue.BatchKey key, boolean someLeft) {
     }
 
     /** @return which of a notification's recipients have a row of their own */

@@ -125,7 +125,7 @@ public class NotificationWrites {
     public static final int EXPANSION_CHUNK = 5 * BATCH_SIZE;
 
     /** Batches of one platform a chunk can fill: chunk {@code k} numbers its batches from {@code k} times this. */
-    private static final int BATCHES_PER_CHUNK = EXPANSION_CHUNK / BATCH_SIZE;
+    static final int BATCHES_PER_CHUNK = EXPANSION_CHUNK / BATCH_SIZE;
 
     /**
      * Accepts a broadcast: stores the notification and its audience (the site's confirmed devices, in the channel
