@@ -58,6 +58,17 @@ final class Stack implements AutoCloseable {
         hub = new PayaraMicroProcess(root.resolve("target/payara-micro.jar"), root.resolve("hub-server/target/hub-server.war"),
                 hubPort, work.resolve("hub.log"), hubProps).start();
         hubApi = new HttpJson(hub.baseUrl());
+        try {
+            startGateway(root, work, withGateway, gatewayExtra);
+        } catch (Exception | Error e) {
+            // A constructor that throws is never closed: stop what it started, so a failed start leaves no hub
+            // (a Payara Micro that would join the next run's Hazelcast cluster) behind.
+            close();
+            throw e;
+        }
+    }
+
+    private void startGateway(Path root, Path work, boolean withGateway, Map<String, String> gatewayExtra) throws Exception {
         if (withGateway) {
             // Throughput runs use an accept-all handler: the validating one checks the provider token's ES256
             // signature on every notification and would measure the mock, not the gateway. The tests use it.

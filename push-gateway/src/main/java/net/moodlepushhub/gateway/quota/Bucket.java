@@ -20,13 +20,30 @@ public record Bucket(double tokens, long updatedAt) implements Serializable {
      * @return the new state and whether the units were granted
      */
     public Take take(Limit limit, long permits, long now) {
+        return lease(limit, permits, permits, 0, now);
+    }
+
+    /**
+     * Refills for the time elapsed, takes back {@code giveBack} units an instance leased earlier and did not use,
+     * then grants {@code permits} and, when there are more, up to {@code most} in all: the rest is the caller's
+     * lease, spent locally without asking again (see {@link RateLimiter}).
+     *
+     * @param limit    the limit
+     * @param permits  units needed now (all or nothing)
+     * @param most     units wanted at most ({@code >= permits})
+     * @param giveBack units returned from an earlier lease (never above capacity once added)
+     * @param now      epoch milliseconds
+     * @return the new state, whether {@code permits} were granted, and how many units were
+     */
+    public Take lease(Limit limit, long permits, long most, long giveBack, long now) {
         double rate = (double) limit.capacity() / Math.max(1, limit.window().toMillis());
-        double refilled = Math.min(limit.capacity(), tokens + Math.max(0, now - updatedAt) * rate);
+        double refilled = Math.min(limit.capacity(), tokens + Math.max(0, now - updatedAt) * rate + giveBack);
         if (refilled >= permits) {
-            return new Take(new Bucket(refilled - permits, now), true, 0);
+            long units = Math.max(permits, Math.min(most, (long) Math.floor(refilled)));
+            return new Take(new Bucket(refilled - units, now), true, units, 0);
         }
         long waitMillis = (long) Math.ceil((permits - refilled) / rate);
-        return new Take(new Bucket(refilled, now), false, waitMillis);
+        return new Take(new Bucket(refilled, now), false, 0, waitMillis);
     }
 
     /**
@@ -42,9 +59,10 @@ public record Bucket(double tokens, long updatedAt) implements Serializable {
      * The result of {@link #take}.
      *
      * @param bucket     the new state
-     * @param granted    whether the units were granted
-     * @param waitMillis when refused: how long until they would be
+     * @param granted    whether the units needed were granted
+     * @param units      how many units were granted (the ones needed plus any lease), 0 when refused
+     * @param waitMillis when refused: how long until the units needed would be
      */
-    public record Take(Bucket bucket, boolean granted, long waitMillis) implements Serializable {
+    public record Take(Bucket bucket, boolean granted, long units, long waitMillis) implements Serializable {
     }
 }
