@@ -5,6 +5,8 @@ import jakarta.enterprise.inject.spi.CDI;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.container.ContainerResponseFilter;
 import jakarta.ws.rs.container.DynamicFeature;
 import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.FeatureContext;
@@ -50,8 +52,9 @@ public class AccessKeyFeature implements DynamicFeature {
         }
     }
 
+    /** Verifies the key before the method runs; forgets the caller once the response goes out. */
     @Priority(Priorities.AUTHENTICATION)
-    static final class Check implements ContainerRequestFilter {
+    static final class Check implements ContainerRequestFilter, ContainerResponseFilter {
         private final List<String> scopes;
         private final boolean legacy;
         private final Supplier<Beans> lookUp;
@@ -89,6 +92,14 @@ public class AccessKeyFeature implements DynamicFeature {
             }
             request.setProperty(CALLER, caller);
             current.set(caller);
+        }
+
+        @Override
+        public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+            Beans b = beans;
+            if (b != null) {
+                b.current().clear();
+            }
         }
     }
 }

@@ -59,6 +59,36 @@ class AccessKeyFeatureTest {
         }
     }
 
+    @Test
+    void theCallerIsTheRequestThreadsUntilTheResponseGoesOut() throws Exception {
+        KeyAuthentication auth = new KeyAuthentication() {
+            @Override
+            public Caller authenticate(String presented, List<String> scopes, boolean legacy) {
+                return CALLER;
+            }
+        };
+        CurrentCaller current = new CurrentCaller();
+        AccessKeyFeature.Check check = new AccessKeyFeature.Check(List.of("send"), false, () -> new AccessKeyFeature.Beans(auth, current));
+        check.filter(request(new ConcurrentHashMap<>()));
+        assertThat(current.get()).isEqualTo(CALLER);
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            assertThat(other.submit(() -> catching(current::get)).get()).as("another thread's request").isInstanceOf(IllegalStateException.class);
+        } finally {
+            other.shutdownNow();
+        }
+        check.filter(request(new ConcurrentHashMap<>()), null);
+        assertThat(catching(current::get)).as("after the response").isInstanceOf(IllegalStateException.class);
+    }
+
+    static Object catching(java.util.concurrent.Callable<?> call) {
+        try {
+            return call.call();
+        } catch (Exception e) {
+            return e;
+        }
+    }
+
     /** A request with no headers whose properties land in {@code properties}. */
     static ContainerRequestContext request(Map<String, Object> properties) {
         return (ContainerRequestContext) Proxy.newProxyInstance(AccessKeyFeatureTest.class.getClassLoader(), new Class<?>[]{ContainerRequestContext.class},
