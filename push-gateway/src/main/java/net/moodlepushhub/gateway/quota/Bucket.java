@@ -38,12 +38,15 @@ public record Bucket(double tokens, long updatedAt) implements Serializable {
     public Take lease(Limit limit, long permits, long most, long giveBack, long now) {
         double rate = (double) limit.capacity() / Math.max(1, limit.window().toMillis());
         double refilled = Math.min(limit.capacity(), tokens + Math.max(0, now - updatedAt) * rate + giveBack);
+        // Calls reach the bucket out of order (two instances, each reading its clock before its call): a late call
+        // with an earlier time must not move the bucket back in time, or the next call refills that stretch twice.
+        long at = Math.max(updatedAt, now);
         if (refilled >= permits) {
             long units = Math.max(permits, Math.min(most, (long) Math.floor(refilled)));
-            return new Take(new Bucket(refilled - units, now), true, units, 0);
+            return new Take(new Bucket(refilled - units, at), true, units, 0);
         }
         long waitMillis = (long) Math.ceil((permits - refilled) / rate);
-        return new Take(new Bucket(refilled, now), false, 0, waitMillis);
+        return new Take(new Bucket(refilled, at), false, 0, waitMillis);
     }
 
     /**

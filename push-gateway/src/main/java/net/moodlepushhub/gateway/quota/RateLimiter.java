@@ -23,17 +23,17 @@ import java.util.logging.Logger;
  * Per-site token buckets shared by every gateway instance.
  *
  * <p>The buckets live in a JCache cache provided by Payara's built-in Hazelcast, updated with an entry
- * processor so that concurrent takes on different instances never lose an update. When Payara runs without
- * clustering (a single instance, {@code --nocluster}) there is no JCache provider and the buckets are kept
- * in memory: the same limits, enforced per instance.</p>
+ * processor so that concurrent takes on different instances never lose an update. With {@code --nocluster}
+ * Payara's Hazelcast still serves the cache, for that instance alone; without any JCache provider the buckets are
+ * kept in this instance's memory: the same limits, enforced per instance.</p>
  *
  * <p><b>Leases.</b> A call into the shared cache costs about 100 µs of CPU on Payara (Java serialisation and
- * Payara's tenant switch on the Hazelcast thread), more than the rest of a device registration. So an instance
+ * Payara's tenant switch on the Hazelcast thread), a sixth of a whole device registration. So an instance
  * takes a small lease with the units it needs, up to {@value #LEASE_DIVISOR}th of the limit's capacity, and spends it
  * locally for at most {@value #LEASE_MILLIS} ms; then, or when it runs short, it gives back what is left in the
  * same call that takes the next units. Every unit granted still comes out of the shared bucket, so the instances
- * together never grant more than the limit. On one instance the decisions are exactly those without leases (a
- * refusal only comes after the lease is given back). With several, the cost is that up to a
+ * together never grant more than the limit and its refill, and an instance refuses only after giving its lease back
+ * (a refusal is the shared bucket's). With several instances, the cost is that up to a
  * {@value #LEASE_DIVISOR}th of the capacity per instance may sit in another instance's lease for up to a second
  * when the limit is reached.</p>
  */
