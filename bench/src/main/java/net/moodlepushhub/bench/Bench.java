@@ -335,9 +335,9 @@ public final class Bench {
             double late = rate(n, clients, registerOn.apply(large));
             String cpuLate = cpu.per("registration", n);
             double baselineLate = rate(n, clients, cheap);
-            System.out.printf(Locale.ROOT, "%ntokens: device-token registration, POST /api/v1/tokens with the site key, %d clients (Apache HttpClient 5, kept-alive connections), MariaDB (bulk of %,d seeded in %.0f s);"
+            System.out.printf(Locale.ROOT, "%ntokens: device-token registration, POST /api/v1/tokens with the site key, %d clients (Apache HttpClient 5, kept-alive connections), MariaDB with a %d MiB buffer pool (bulk of %,d seeded in %.0f s);"
                     + " both kinds warmed with %,d requests each on a third site, until the gateway's JIT settled (%s); measured in turn: GET, small site, large site, GET%n",
-                    clients, bulk - n, seedSeconds, warmedRequests, warmup.describe());
+                    clients, stack.bufferPoolMiB(), bulk - n, seedSeconds, warmedRequests, warmup.describe());
             System.out.printf(Locale.ROOT, "  baseline  authenticated GET, same clients      : %8.0f /s (early) %8.0f /s (late)%n", baseline, baselineLate);
             System.out.printf(Locale.ROOT, "  gateway   registrations at 0-%,d devices    : %8.0f /s   ratio to baseline %.3f   (aim >= 2,000 /s)%n", n, early, early / baseline);
             System.out.printf(Locale.ROOT, "  gateway   registrations at %,d-%,d devices : %8.0f /s   ratio to baseline %.3f%n", bulk - n, bulk, late, late / baselineLate);

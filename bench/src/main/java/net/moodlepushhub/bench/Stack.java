@@ -140,6 +140,18 @@ final class Stack implements AutoCloseable {
         }
     }
 
+    /**
+     * @return MariaDB's InnoDB buffer pool in MiB: whether a million devices' index fits in memory decides how
+     *         registration scales with the device count
+     */
+    long bufferPoolMiB() throws Exception {
+        try (Connection c = DriverManager.getConnection(DB_SERVER, DB_USER, DB_PASSWORD); Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("select @@innodb_buffer_pool_size")) {
+            rs.next();
+            return rs.getLong(1) / (1024 * 1024);
+        }
+    }
+
     /** Registers and verifies a site; returns the verification answer (keys, management token). */
     Map<String, Object> registerSite(String path) {
         return SiteRegistrar.registerAndVerify(hubApi, site, site.baseUrl() + path, Map.of());
