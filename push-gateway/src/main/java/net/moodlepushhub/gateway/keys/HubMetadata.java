@@ -28,7 +28,10 @@ import java.util.logging.Logger;
  * once per {@code gateway.keys.jwks-refresh-min-interval}: the hub may have been reconfigured, or unreachable
  * at start). Until the metadata has been read, the hub URL is assumed, as before the metadata existed, and it is
  * tried again every {@link #UNREAD_RETRY} in the background: a gateway started before its hub (as {@code ./run}
- * starts them, side by side) learns the issuer as soon as the hub answers, not at the first key that names it.</p>
+ * starts them, side by side) learns the issuer as soon as the hub answers, not at the first key that names it.
+ * Until then a key naming another issuer reads the metadata again at once (at most once per
+ * {@link #UNREAD_RETRY}): restarted side by side on the same data, the gateway was ready 0.5 s before its hub and
+ * refused a good key as {@code wrong-issuer} 2 s later, when the hub had been answering for 1.7 s.</p>
  */
 @ApplicationScoped
 public class HubMetadata {
@@ -49,7 +52,7 @@ public class HubMetadata {
     HubConnection hub;
 
     /** How often metadata not read yet is tried again. */
-    static final Duration UNREAD_RETRY = Duration.ofSeconds(5);
+    static final Duration UNREAD_RETRY = Duration.ofSeconds(1);
 
     @Resource
     ManagedScheduledExecutorService scheduler;
@@ -137,7 +140,8 @@ public class HubMetadata {
             if (seen.equals(current.issuer())) {
                 return true;
             }
-            if (Duration.between(lastFetch, clock.instant()).compareTo(settings.jwksRefreshMinInterval()) < 0) {
+            Duration least = read ? settings.jwksRefreshMinInterval() : UNREAD_RETRY;
+            if (Duration.between(lastFetch, clock.instant()).compareTo(least) < 0) {
                 return false;
             }
             fetch();
