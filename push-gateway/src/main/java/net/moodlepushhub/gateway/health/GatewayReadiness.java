@@ -5,6 +5,7 @@ import jakarta.inject.Inject;
 import net.moodlepushhub.gateway.GatewaySettings;
 import net.moodlepushhub.gateway.delivery.DeliveryEngine;
 import net.moodlepushhub.gateway.delivery.Providers;
+import net.moodlepushhub.gateway.keys.HubMetadata;
 import net.moodlepushhub.gateway.keys.RevocationFollower;
 import net.moodlepushhub.gateway.persistence.GatewayDatabase;
 import net.moodlepushhub.gateway.provider.Platform;
@@ -19,7 +20,10 @@ import java.time.Duration;
 /**
  * Ready while the database answers and the hub's revocation feed has been reached recently: a gateway that
  * lost the feed still refuses what it knows is revoked, but says it is not ready so that a load balancer
- * prefers an instance that is up to date. Sandbox mode is reported here too.
+ * prefers an instance that is up to date. Not ready either until the issuer keys must carry is known
+ * ({@link HubMetadata#known()}): started before its hub (as {@code ./run} starts them, side by side), the gateway
+ * said it was ready while it still assumed the hub's URL as the issuer, and refused good keys as
+ * {@code wrong-issuer} until it read the hub's metadata. Sandbox mode is reported here too.
  */
 @Readiness
 @ApplicationScoped
@@ -43,6 +47,9 @@ public class GatewayReadiness implements HealthCheck {
     @Inject
     net.moodlepushhub.gateway.hub.HubConnection hub;
 
+    @Inject
+    HubMetadata metadata;
+
     @Override
     public HealthCheckResponse call() {
         boolean database;
@@ -55,9 +62,11 @@ public class GatewayReadiness implements HealthCheck {
         // only every WAIT_SECONDS, and that time is not lag.
         Duration lag = follower.lostFor();
         boolean feed = lag.compareTo(settings.feedMaxLag()) <= 0;
+        boolean issuerKnown = metadata.known();
         HealthCheckResponseBuilder b = HealthCheckResponse.named("gateway")
-                .status(database && feed)
+                .status(database && feed && issuerKnown)
                 .withData("database", database)
+                .withData("issuer", issuerKnown ? metadata.issuer().issuer() : "not known yet (waiting for the hub's metadata)")
                 .withData("revocationFeed", feed ? "following" : "lost (" + (follower.lastError() == null ? "no contact" : follower.lastError()) + ")")
                 .withData("inFlight", engine.inFlight())
                 // Which of the hubs gateway.hub-url lists is called first now (the last one that answered).

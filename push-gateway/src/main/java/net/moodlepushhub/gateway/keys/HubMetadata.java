@@ -115,6 +115,14 @@ public class HubMetadata {
         }
     }
 
+    /**
+     * @return true when the issuer is settled: configured ({@code gateway.keys.issuer}) or read from the hub's
+     *         metadata; until then the gateway is not ready, because it may refuse good keys
+     */
+    public boolean known() {
+        return fixed || read;
+    }
+
     /** @return the issuer keys must carry */
     public Issuer issuer() {
         return current;
