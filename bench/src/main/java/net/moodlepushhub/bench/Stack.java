@@ -140,12 +140,17 @@ final class Stack implements AutoCloseable {
         }
     }
 
+    /** @return a connection to the MariaDB server itself, no database selected (create, drop, server variables) */
+    private static Connection server() throws java.sql.SQLException {
+        return DriverManager.getConnection(DB_SERVER, DB_USER, DB_PASSWORD);
+    }
+
     /**
      * @return MariaDB's InnoDB buffer pool in MiB: whether a million devices' index fits in memory decides how
      *         registration scales with the device count
      */
     long bufferPoolMiB() throws Exception {
-        try (Connection c = DriverManager.getConnection(DB_SERVER, DB_USER, DB_PASSWORD); Statement st = c.createStatement();
+        try (Connection c = server(); Statement st = c.createStatement();
              java.sql.ResultSet rs = st.executeQuery("select @@innodb_buffer_pool_size")) {
             rs.next();
             return rs.getLong(1) / (1024 * 1024);
@@ -191,7 +196,7 @@ final class Stack implements AutoCloseable {
 
     private static String fresh(String prefix) throws Exception {
         String name = prefix + "_" + UUID.randomUUID().toString().substring(0, 8);
-        try (Connection c = DriverManager.getConnection(DB_SERVER, DB_USER, DB_PASSWORD); Statement st = c.createStatement()) {
+        try (Connection c = server(); Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
         }
         return name;
@@ -202,7 +207,7 @@ final class Stack implements AutoCloseable {
         StackConfig.closeAll(gateway, hub, apns, site);
         // A million-device run leaves 400 MB behind; -Dbench.keep-databases=true keeps them for a look afterwards.
         if (!Boolean.getBoolean("bench.keep-databases")) {
-            try (Connection c = DriverManager.getConnection(DB_SERVER, DB_USER, DB_PASSWORD); Statement st = c.createStatement()) {
+            try (Connection c = server(); Statement st = c.createStatement()) {
                 st.execute("DROP DATABASE IF EXISTS " + gatewayDb);
                 st.execute("DROP DATABASE IF EXISTS " + hubDb);
             } catch (Exception e) {

@@ -59,7 +59,7 @@ public record Bucket(double tokens, long updatedAt) implements Serializable {
     }
 
     /**
-     * The result of {@link #take}.
+     * The result of {@link #lease} (and {@link #take}).
      *
      * @param bucket     the new state
      * @param granted    whether the units needed were granted

@@ -26,12 +26,7 @@ class AccessKeyFeatureTest {
 
     @Test
     void theFirstRequestsArrivingTogetherAllGetTheirCallerWhileTheBeansAreStillBeingLookedUp() throws Exception {
-        KeyAuthentication auth = new KeyAuthentication() {
-            @Override
-            public Caller authenticate(String presented, List<String> scopes, boolean legacy) {
-                return CALLER;
-            }
-        };
+        KeyAuthentication auth = acceptingEveryKey();
         // A slow first lookup (CDI resolving the beans) widens the window in which another request runs the filter.
         AccessKeyFeature.Check check = new AccessKeyFeature.Check(List.of("send"), false, () -> {
             sleep(50);
@@ -61,12 +56,7 @@ class AccessKeyFeatureTest {
 
     @Test
     void theCallerIsTheRequestThreadsUntilTheResponseGoesOut() throws Exception {
-        KeyAuthentication auth = new KeyAuthentication() {
-            @Override
-            public Caller authenticate(String presented, List<String> scopes, boolean legacy) {
-                return CALLER;
-            }
-        };
+        KeyAuthentication auth = acceptingEveryKey();
         CurrentCaller current = new CurrentCaller();
         AccessKeyFeature.Check check = new AccessKeyFeature.Check(List.of("send"), false, () -> new AccessKeyFeature.Beans(auth, current));
         check.filter(request(new ConcurrentHashMap<>()));
@@ -87,6 +77,16 @@ class AccessKeyFeatureTest {
         } catch (Exception e) {
             return e;
         }
+    }
+
+    /** A key check that verifies every key as {@link #CALLER}. */
+    static KeyAuthentication acceptingEveryKey() {
+        return new KeyAuthentication() {
+            @Override
+            public Caller authenticate(String presented, List<String> scopes, boolean legacy) {
+                return CALLER;
+            }
+        };
     }
 
     /** A request with no headers whose properties land in {@code properties}. */
